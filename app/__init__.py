@@ -1,0 +1,64 @@
+"""Rebar: the partner portal between a construction company's Odoo and its subcontractors."""
+from __future__ import annotations
+
+from typing import Any, Mapping
+
+from flask import Flask
+
+from app.config import PROJECT_ROOT, check_production_safety, load_config
+from app.extensions import babel, csrf, db, login_manager, migrate
+
+
+def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
+    """Build the app: config → extensions → blueprints → CLI → error handlers. No I/O."""
+    app = Flask(__name__, instance_path=str(PROJECT_ROOT / "instance"),
+                template_folder=str(PROJECT_ROOT / "templates"),
+                static_folder=str(PROJECT_ROOT / "static"))
+    app.config.update(load_config())
+    if overrides:
+        app.config.update(overrides)
+    check_production_safety(app.config)
+
+    _init_extensions(app)
+    _register_blueprints(app)
+    _register_cli(app)
+
+    from app.errors.handlers import register_error_handlers
+    register_error_handlers(app)
+    return app
+
+
+def _init_extensions(app: Flask) -> None:
+    from app import models  # noqa: F401  (registers every table with the metadata)
+    from app.i18n import init_i18n
+    from app.observability import configure_logging, init_request_ids
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True,
+                     compare_type=True)
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = None
+    init_i18n(app, babel)
+    configure_logging(app)
+    init_request_ids(app)
+
+
+def _register_blueprints(app: Flask) -> None:
+    from app.api import bp as api_bp
+    from app.auth.routes import bp as auth_bp
+    from app.invoices.routes import bp as invoices_bp
+    from app.main.routes import bp as main_bp
+    from app.purchasing.routes import bp as purchasing_bp
+    from app.staff.routes import bp as staff_bp
+
+    for blueprint in (main_bp, auth_bp, purchasing_bp, invoices_bp, staff_bp):
+        app.register_blueprint(blueprint)
+    app.register_blueprint(api_bp, url_prefix="/api/v1")
+    csrf.exempt(api_bp)
+
+
+def _register_cli(app: Flask) -> None:
+    from app.cli import register_commands
+    register_commands(app)

@@ -1,0 +1,103 @@
+from __future__ import annotations
+
+import base64
+import binascii
+from typing import Any
+
+from flask import jsonify, request, url_for
+
+from app.api import bp
+from app.api.auth import current_api_key, require_scope
+from app.api.errors import problem
+from app.api.schemas import invoice_detail
+from app.database import utcnow
+from app.extensions import db
+from app.invoices.presenters import delivery_for
+from app.invoices.services import (InvoiceNotFound, InvoiceRejected, InvoiceRequest, LineRequest,
+                                   get_partner_invoice, submit_invoice)
+from app.uploads import Upload
+
+
+def _parse_body(body: Any) -> InvoiceRequest:
+    """JSON → the service's request; structural problems become field errors."""
+    if not isinstance(body, dict):
+        raise InvoiceRejected({"body": "Send a JSON object."})
+    errors: dict[str, str] = {}
+    raw_lines = body.get("lines")
+    if not isinstance(raw_lines, list):
+        errors["lines"] = "Send lines as a list of {purchase_order_line_id, quantity}."
+        raw_lines = []
+    lines = []
+    for index, raw in enumerate(raw_lines):
+        if not isinstance(raw, dict):
+            errors[f"lines[{index}]"] = "Each line must be an object."
+            continue
+        quantity = raw.get("quantity")
+        if isinstance(quantity, float):
+            quantity = repr(quantity)
+        lines.append(LineRequest(raw.get("purchase_order_line_id"), quantity))
+    uploads = _attachments(body.get("attachments"), errors)
+    if errors:
+        raise InvoiceRejected(errors)
+    return InvoiceRequest(purchase_order_id=body.get("purchase_order_id"),
+                          invoice_number=body.get("invoice_number"),
+                          invoice_date=body.get("invoice_date"), lines=lines,
+                          invoice_pdf=uploads[0] if uploads else None, support_files=uploads[1:])
+
+
+def _attachments(raw: Any, errors: dict[str, str]) -> list[Upload]:
+    """attachments[0] is the invoice PDF; any others are supporting files."""
+    if not isinstance(raw, list) or not raw:
+        errors["attachments"] = "Attach the invoice PDF as attachments[0] {filename, content_base64}."
+        return []
+    uploads = []
+    for index, item in enumerate(raw):
+        if not isinstance(item, dict) or not isinstance(item.get("content_base64"), str):
+            errors[f"attachments[{index}]"] = "Each attachment needs filename and content_base64."
+            continue
+        try:
+            content = base64.b64decode(item["content_base64"], validate=True)
+        except (binascii.Error, ValueError):
+            errors[f"attachments[{index}].content_base64"] = "This is not valid base64."
+            continue
+        uploads.append(Upload(filename=str(item.get("filename") or ""), content=content))
+    return uploads
+
+
+_FIELD_NAMES = {"invoice_pdf": "attachments[0]"}
+
+
+def _api_field(path: str) -> str:
+    if path.startswith("support_files["):
+        index = int(path[len("support_files["):].split("]")[0])
+        return f"attachments[{index + 1}]"
+    return _FIELD_NAMES.get(path, path)
+
+
+@bp.post("/invoices")
+@require_scope("invoices:write")
+def create_invoice():
+    key = current_api_key()
+    try:
+        invoice_request = _parse_body(request.get_json(silent=True))
+        invoice = submit_invoice(key.partner_id, invoice_request, actor=key, today=utcnow().date())
+    except InvoiceRejected as rejected:
+        db.session.rollback()
+        return problem(422, "Unprocessable Content", "The invoice was not accepted; see errors.",
+                       errors={_api_field(k): v for k, v in rejected.errors.items()},
+                       kind="validation")
+    db.session.commit()
+    response = jsonify(invoice_detail(invoice, delivery_for(invoice)))
+    response.status_code = 201
+    response.headers["Location"] = url_for("api.get_invoice", invoice_id=invoice.id)
+    return response
+
+
+@bp.get("/invoices/<int:invoice_id>")
+@require_scope("invoices:read")
+def get_invoice(invoice_id: int):
+    try:
+        invoice = get_partner_invoice(current_api_key().partner_id, invoice_id)
+    except InvoiceNotFound:
+        return problem(404, "Not Found", "No invoice with this id.")
+    return jsonify(invoice_detail(invoice, delivery_for(invoice)))

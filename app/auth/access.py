@@ -1,0 +1,49 @@
+"""Who may do what: role checks shared by every blueprint."""
+from __future__ import annotations
+
+from functools import wraps
+from typing import Callable
+
+from flask import abort
+from flask_login import current_user, login_required
+
+from app.auth.models import User
+
+
+def partner_required(view: Callable) -> Callable:
+    """Only signed-in users of a partner company; staff use the staff pages."""
+
+    @wraps(view)
+    @login_required
+    def wrapped(*args, **kwargs):
+        if current_user.partner_id is None:
+            abort(403)
+        return view(*args, **kwargs)
+
+    return wrapped
+
+
+def invoice_submitter_required(view: Callable) -> Callable:
+    @wraps(view)
+    @partner_required
+    def wrapped(*args, **kwargs):
+        if not current_user.role.can_submit_invoices:
+            abort(403)
+        return view(*args, **kwargs)
+
+    return wrapped
+
+
+def staff_required(view: Callable) -> Callable:
+    @wraps(view)
+    @login_required
+    def wrapped(*args, **kwargs):
+        if not current_user.is_staff:
+            abort(403)
+        return view(*args, **kwargs)
+
+    return wrapped
+
+
+def current_partner_user() -> User:
+    return current_user._get_current_object()

@@ -1,0 +1,52 @@
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from flask_login import UserMixin
+from sqlalchemy import Enum, ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.database import UTCDateTime, utcnow
+from app.extensions import db
+from app.partners.models import Partner
+
+
+class Role(str, enum.Enum):
+    STAFF_ADMIN = "staff_admin"
+    STAFF_REVIEWER = "staff_reviewer"
+    PARTNER_OWNER = "partner_owner"
+    PARTNER_BILLING = "partner_billing"
+    PARTNER_VIEWER = "partner_viewer"
+
+    @property
+    def is_staff(self) -> bool:
+        return self in (Role.STAFF_ADMIN, Role.STAFF_REVIEWER)
+
+    @property
+    def can_submit_invoices(self) -> bool:
+        return self in (Role.PARTNER_OWNER, Role.PARTNER_BILLING)
+
+
+class User(UserMixin, db.Model):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(320), unique=True)
+    password_hash: Mapped[str | None] = mapped_column(String(255))
+    role: Mapped[Role] = mapped_column(Enum(Role, native_enum=False, length=32,
+                                            values_callable=lambda e: [m.value for m in e]))
+    partner_id: Mapped[int | None] = mapped_column(ForeignKey("partners.id"), index=True)
+    is_active_user: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    partner: Mapped[Partner | None] = relationship()
+
+    @property
+    def is_active(self) -> bool:
+        return self.is_active_user
+
+    @property
+    def is_staff(self) -> bool:
+        return self.role.is_staff

@@ -1,0 +1,53 @@
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_user, logout_user
+
+from app.auth.forms import LoginForm
+from app.auth.models import User
+from app.auth.services import authenticate
+from app.extensions import db, login_manager
+
+bp = Blueprint("auth", __name__)
+
+
+@login_manager.user_loader
+def load_user(user_id: str) -> User | None:
+    user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
+    return user if user and user.is_active else None
+
+
+def _safe_next(target: str | None) -> str | None:
+    """Only same-site relative paths, so a crafted link cannot bounce users elsewhere."""
+    if not target:
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return None
+    return target
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    if current_user.is_authenticated:
+        return redirect(url_for("main.home"))
+    form = LoginForm()
+    failed = False
+    if form.validate_on_submit():
+        user = authenticate(form.email.data, form.password.data)
+        db.session.commit()
+        if user is not None:
+            login_user(user, remember=form.remember.data)
+            return redirect(_safe_next(request.args.get("next")) or url_for("main.home"))
+        failed = True
+    return render_template("auth/login.html", form=form, failed=failed), (401 if failed else 200)
+
+
+@bp.route("/logout", methods=["POST"])
+def logout():
+    logout_user()
+    flash(_("You are signed out."), "info")
+    return redirect(url_for("auth.login"))

@@ -1,0 +1,94 @@
+"""Operator commands: `flask --app wsgi <command>`."""
+from __future__ import annotations
+
+import click
+from flask import Flask, current_app
+
+from app.auth.models import Role
+from app.auth.services import AccountError, create_user
+from app.credentials.services import CredentialError, create_api_key, parse_scopes
+from app.extensions import db
+from app.partners.services import PartnerError, create_partner
+
+USER_ERRORS = (AccountError, CredentialError, PartnerError)
+
+
+def _commit_or_fail(action):
+    try:
+        result = action()
+        db.session.commit()
+        return result
+    except USER_ERRORS as exc:
+        db.session.rollback()
+        raise click.ClickException(str(exc)) from None
+
+
+def register_commands(app: Flask) -> None:
+    @app.cli.command("create-partner")
+    @click.option("--name", required=True)
+    @click.option("--odoo-partner-id", type=int, required=True, help="The vendor's res.partner id in Odoo.")
+    def create_partner_command(name: str, odoo_partner_id: int) -> None:
+        """Create a partner company; prints only its new id."""
+        partner = _commit_or_fail(lambda: create_partner(name, odoo_partner_id))
+        click.echo(partner.id)
+
+    @app.cli.command("create-user")
+    @click.option("--email", required=True)
+    @click.option("--password", required=True)
+    @click.option("--role", required=True, type=click.Choice([r.value for r in Role]))
+    @click.option("--partner", "partner_id", type=int, help="Partner id, for partner roles.")
+    def create_user_command(email: str, password: str, role: str, partner_id: int | None) -> None:
+        """Create a local account."""
+        user = _commit_or_fail(lambda: create_user(email, password, Role(role), partner_id))
+        click.echo(user.id)
+
+    @app.cli.command("create-api-key")
+    @click.option("--partner", "partner_id", type=int, required=True)
+    @click.option("--scopes", required=True, help="Comma-separated, e.g. purchase_orders:read,invoices:write")
+    @click.option("--name", default="", help="A label to recognise the key by.")
+    def create_api_key_command(partner_id: int, scopes: str, name: str) -> None:
+        """Create an API key; prints only the key, once. It is stored hashed."""
+        _, secret = _commit_or_fail(lambda: create_api_key(partner_id, parse_scopes(scopes), name=name))
+        click.echo(secret)
+
+    @app.cli.command("sync-purchase-orders")
+    @click.option("--partner", "partner_id", type=int, help="Only this partner.")
+    def sync_purchase_orders_command(partner_id: int | None) -> None:
+        """Pull purchase orders from Odoo now."""
+        from app.integration.jobs import sync_purchase_orders
+        from app.odoo.errors import OdooError
+        try:
+            totals = sync_purchase_orders(partner_id)
+        except OdooError as exc:
+            raise click.ClickException(f"Odoo: {exc.message}") from None
+        click.echo(f"Synced {totals['purchase_orders']} purchase orders and {totals['lines']} lines "
+                   f"for {totals['partners']} partners.")
+
+    @app.cli.command("refresh-bill-statuses")
+    def refresh_bill_statuses_command() -> None:
+        """Read the state of bills in Odoo now."""
+        from app.integration.jobs import refresh_bill_statuses
+        click.echo(f"{refresh_bill_statuses()} invoices changed status.")
+
+    @app.cli.command("reconcile-outbox")
+    @click.option("--stale-after", type=int, default=120, show_default=True)
+    def reconcile_outbox_command(stale_after: int) -> None:
+        """Re-enqueue deliveries whose job was lost."""
+        from app.integration.jobs import reconcile_outbox
+        click.echo(f"Re-enqueued {reconcile_outbox(stale_after)} events.")
+
+    @app.cli.command("worker")
+    @click.option("--burst", is_flag=True, help="Stop when the queue is empty.")
+    @click.option("--cron/--no-cron", default=True, show_default=True,
+                  help="Also run the periodic jobs (PO sync, bill status, reconciler).")
+    def worker_command(burst: bool, cron: bool) -> None:
+        """Run an RQ worker with its scheduler."""
+        from app.integration.worker import run_worker
+        run_worker(current_app._get_current_object(), burst=burst, with_cron=cron)
+
+    @app.cli.command("seed-demo")
+    def seed_demo_command() -> None:
+        """Create the demo partners, users and API key (idempotent)."""
+        from app.demo import seed_demo
+        for line in seed_demo():
+            click.echo(line)

@@ -1,0 +1,79 @@
+"""Settings from the environment, with safe defaults for the embedded mode."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any, Mapping
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+INSTANCE_DIR = PROJECT_ROOT / "instance"
+
+DEV_SECRET_KEY = "dev-only-not-secret"
+DEV_API_KEY_PEPPER = "dev-only-pepper"
+SANDBOX_ODOO_URL = "http://127.0.0.1:8169"
+
+
+class UnsafeProductionConfig(RuntimeError):
+    """Raised when REBAR_ENV=production would start with a development-only setting."""
+
+
+def _bool(value: str | None, default: bool = False) -> bool:
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def load_config(environ: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """Build the Flask config from environment variables (see README, "Configuration")."""
+    env = os.environ if environ is None else environ
+    sqlite_default = f"sqlite:///{INSTANCE_DIR / 'rebar.db'}"
+    return {
+        "REBAR_ENV": env.get("REBAR_ENV", "development"),
+        "SECRET_KEY": env.get("SECRET_KEY", DEV_SECRET_KEY),
+        "API_KEY_PEPPER": env.get("API_KEY_PEPPER", DEV_API_KEY_PEPPER),
+        "SQLALCHEMY_DATABASE_URI": env.get("DATABASE_URL", sqlite_default),
+        "REDIS_URL": env.get("REDIS_URL", "redis://127.0.0.1:6379/0"),
+        "RQ_QUEUE": env.get("RQ_QUEUE", "rebar"),
+        "ODOO_URL": env.get("ODOO_URL", SANDBOX_ODOO_URL),
+        "ODOO_DB": env.get("ODOO_DB", "portal_test"),
+        "ODOO_LOGIN": env.get("ODOO_LOGIN", "admin"),
+        "ODOO_API_KEY": env.get("ODOO_API_KEY", "b17792e6a7014c460d71f40f03958b746945df13"),
+        "ODOO_PROTOCOL": env.get("ODOO_PROTOCOL", "auto"),
+        "ODOO_TIMEOUT": float(env.get("ODOO_TIMEOUT", "15")),
+        "BUYER_NAME": env.get("BUYER_NAME", "Summit Builders"),
+        "PO_SYNC_INTERVAL_SECONDS": int(env.get("PO_SYNC_INTERVAL_SECONDS", "60")),
+        "BILL_STATUS_INTERVAL_SECONDS": int(env.get("BILL_STATUS_INTERVAL_SECONDS", "60")),
+        "PUSH_MAX_ATTEMPTS": int(env.get("PUSH_MAX_ATTEMPTS", "8")),
+        "MAX_UPLOAD_BYTES": int(env.get("MAX_UPLOAD_BYTES", str(10 * 1024 * 1024))),
+        "MAX_CONTENT_LENGTH": int(env.get("MAX_REQUEST_BYTES", str(40 * 1024 * 1024))),
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": _bool(env.get("SESSION_COOKIE_SECURE"), default=False),
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "WTF_CSRF_TIME_LIMIT": None,
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "BABEL_DEFAULT_LOCALE": "en",
+        "BABEL_DEFAULT_TIMEZONE": env.get("DEFAULT_TIMEZONE", "UTC"),
+        "LOG_LEVEL": env.get("LOG_LEVEL", "INFO"),
+        "LOG_FORMAT": env.get("LOG_FORMAT", "json"),
+    }
+
+
+def check_production_safety(config: Mapping[str, Any]) -> None:
+    """Refuse to run in production with any development-only default."""
+    if config.get("REBAR_ENV") != "production":
+        return
+    problems = []
+    if config["SECRET_KEY"] == DEV_SECRET_KEY:
+        problems.append("SECRET_KEY is the development default")
+    if config["API_KEY_PEPPER"] == DEV_API_KEY_PEPPER:
+        problems.append("API_KEY_PEPPER is the development default")
+    if config["ODOO_URL"].rstrip("/") == SANDBOX_ODOO_URL:
+        problems.append("ODOO_URL points at the Odoo sandbox")
+    if config.get("DEBUG"):
+        problems.append("debug mode is on")
+    if not config.get("SESSION_COOKIE_SECURE"):
+        problems.append("SESSION_COOKIE_SECURE is off")
+    if problems:
+        raise UnsafeProductionConfig("Refusing to start in production: " + "; ".join(problems))

@@ -1,0 +1,63 @@
+"""API keys: `rbr_live_<public id>_<secret>`; only an HMAC-SHA256 of the secret is stored."""
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+import secrets
+
+from flask import current_app
+from sqlalchemy import select
+
+from app.audit import services as audit
+from app.credentials.models import ApiKey
+from app.extensions import db
+from app.partners.models import Partner
+
+KEY_PREFIX = "rbr_live_"
+SCOPES = frozenset({"purchase_orders:read", "invoices:read", "invoices:write"})
+_KEY_RE = re.compile(r"^rbr_live_([0-9a-f]{16})_([A-Za-z0-9_-]{43})$")
+
+
+class CredentialError(ValueError):
+    pass
+
+
+def _secret_hmac(secret: str) -> str:
+    pepper = current_app.config["API_KEY_PEPPER"].encode()
+    return hmac.new(pepper, secret.encode(), hashlib.sha256).hexdigest()
+
+
+def parse_scopes(raw: str) -> list[str]:
+    scopes = sorted({s.strip() for s in raw.split(",") if s.strip()})
+    unknown = [s for s in scopes if s not in SCOPES]
+    if unknown or not scopes:
+        raise CredentialError(f"Unknown or missing scopes {unknown or ''}; choose from {', '.join(sorted(SCOPES))}.")
+    return scopes
+
+
+def create_api_key(partner_id: int, scopes: list[str], *, name: str = "", actor="cli") -> tuple[ApiKey, str]:
+    """Returns the stored key and the full secret, which is never retrievable again."""
+    if db.session.get(Partner, partner_id) is None:
+        raise CredentialError(f"No partner with id {partner_id}.")
+    public_id = secrets.token_hex(8)
+    secret = secrets.token_urlsafe(32)
+    key = ApiKey(partner_id=partner_id, public_id=public_id, secret_hmac=_secret_hmac(secret),
+                 scopes=",".join(scopes), name=name)
+    db.session.add(key)
+    db.session.flush()
+    audit.record("api_key.created", actor=actor, partner_id=partner_id, subject=key,
+                 public_id=public_id, scopes=scopes)
+    return key, f"{KEY_PREFIX}{public_id}_{secret}"
+
+
+def verify_api_key(presented: str) -> ApiKey | None:
+    match = _KEY_RE.match(presented or "")
+    if not match:
+        return None
+    public_id, secret = match.groups()
+    key = db.session.scalar(select(ApiKey).where(ApiKey.public_id == public_id))
+    expected = key.secret_hmac if key else _secret_hmac("no-such-key")
+    if not hmac.compare_digest(expected, _secret_hmac(secret)) or key is None or key.revoked_at:
+        return None
+    return key

@@ -1,0 +1,206 @@
+"""RQ jobs. Each takes ids, runs in an app context, is idempotent and logs its job id."""
+from __future__ import annotations
+
+import logging
+import random
+from datetime import timedelta
+from functools import wraps
+from typing import Callable
+
+from flask import current_app, has_app_context
+from sqlalchemy import select
+
+from app.database import utcnow
+from app.extensions import db
+from app.integration.models import DeliveryState, OutboxEvent
+from app.integration.queue import enqueue_outbox_event, get_redis
+from app.invoices.models import Invoice, InvoiceStatus
+from app.observability import set_correlation_id
+from app.odoo import binder
+from app.odoo.bills import push_invoice, read_bill_statuses
+from app.odoo.client import OdooClient, client_from_settings
+from app.odoo.errors import OdooError, OdooPermanentError, OdooTransientError
+from app.odoo.purchase_orders import sync_partner
+from app.odoo.settings import OdooSettings
+from app.invoices.status import apply_bill_status
+from app.partners.models import Partner
+
+log = logging.getLogger("rebar.jobs")
+_worker_app = None
+
+
+def in_app_context(job: Callable) -> Callable:
+    """Run the job inside the worker's app (made once per process), on fresh DB connections."""
+
+    @wraps(job)
+    def wrapped(*args, **kwargs):
+        if has_app_context():
+            db.engine.dispose(close=False)  # connections inherited over fork are not ours
+            return _run(job, args, kwargs)
+        global _worker_app
+        if _worker_app is None:
+            from app import create_app
+            _worker_app = create_app()
+        with _worker_app.app_context():
+            return _run(job, args, kwargs)
+
+    return wrapped
+
+
+def _run(job: Callable, args, kwargs):
+    try:
+        return job(*args, **kwargs)
+    finally:
+        db.session.remove()
+
+
+def odoo_client() -> OdooClient:
+    return client_from_settings(OdooSettings.from_mapping(current_app.config))
+
+
+@in_app_context
+def deliver_outbox_event(event_id: int) -> str:
+    outbox_event = db.session.get(OutboxEvent, event_id)
+    if outbox_event is None or not outbox_event.state.is_open:
+        return "nothing to do"
+    set_correlation_id(outbox_event.correlation_id)
+    handler = TOPIC_HANDLERS.get(outbox_event.topic)
+    if handler is None:
+        _fail(outbox_event, f"No handler for {outbox_event.topic}")
+        return "failed"
+    outbox_event.state = DeliveryState.SENDING
+    outbox_event.attempts += 1
+    db.session.commit()
+    try:
+        handler(outbox_event)
+    except OdooPermanentError as exc:
+        db.session.rollback()
+        _fail(outbox_event, f"Odoo refused it: {exc.message}")
+        return "failed"
+    except (OdooTransientError, LockBusy) as exc:
+        db.session.rollback()
+        return _schedule_retry(outbox_event, str(getattr(exc, "message", exc)))
+    outbox_event.state = DeliveryState.SYNCED
+    outbox_event.delivered_at = utcnow()
+    outbox_event.last_error = None
+    db.session.commit()
+    return "synced"
+
+
+def _fail(outbox_event: OutboxEvent, reason: str) -> None:
+    outbox_event = db.session.merge(outbox_event)
+    outbox_event.state = DeliveryState.FAILED
+    outbox_event.last_error = reason
+    db.session.commit()
+    log.warning("outbox event needs attention: %s", reason, extra={"outbox_id": outbox_event.id})
+
+
+def retry_delay(attempt: int) -> timedelta:
+    """Exponential backoff with full jitter, capped at 10 minutes."""
+    base = current_app.config.get("PUSH_RETRY_BASE_SECONDS", 2.0)
+    ceiling = min(600.0, base * (2 ** max(attempt - 1, 0)))
+    return timedelta(seconds=random.uniform(ceiling / 2, ceiling))
+
+
+def _schedule_retry(outbox_event: OutboxEvent, reason: str) -> str:
+    outbox_event = db.session.merge(outbox_event)
+    if outbox_event.attempts >= current_app.config["PUSH_MAX_ATTEMPTS"]:
+        _fail(outbox_event, f"Gave up after {outbox_event.attempts} attempts: {reason}")
+        return "failed"
+    delay = retry_delay(outbox_event.attempts)
+    outbox_event.state = DeliveryState.RETRYING
+    outbox_event.last_error = reason
+    outbox_event.next_attempt_at = utcnow() + delay
+    db.session.commit()
+    enqueue_outbox_event(outbox_event.id, delay=delay)
+    log.info("will retry in %.1fs: %s", delay.total_seconds(), reason,
+             extra={"outbox_id": outbox_event.id})
+    return "retrying"
+
+
+class LockBusy(RuntimeError):
+    """Another worker holds the lock for the same bill; try again shortly."""
+
+
+class _RedisLock:
+    def __init__(self, name: str):
+        self._lock = get_redis().lock(name, timeout=300, blocking_timeout=30)
+
+    def __enter__(self):
+        if not self._lock.acquire():
+            raise LockBusy("another worker is pushing this invoice")
+        return self
+
+    def __exit__(self, *exc_info):
+        try:
+            self._lock.release()
+        except Exception:
+            log.warning("bill lock expired before release")
+
+
+def _push_submitted_invoice(outbox_event: OutboxEvent) -> None:
+    invoice = db.session.get(Invoice, outbox_event.subject_id)
+    lock = _RedisLock(f"rebar:lock:bill:{invoice.purchase_order.buyer_company_odoo_id}:"
+                      f"{invoice.partner.odoo_partner_id}:{invoice.number_key}")
+    push_invoice(odoo_client(), invoice, lock=lock, correlation_id=outbox_event.correlation_id)
+    db.session.commit()
+
+
+TOPIC_HANDLERS: dict[str, Callable[[OutboxEvent], None]] = {
+    "invoice.submitted": _push_submitted_invoice,
+}
+
+
+@in_app_context
+def sync_purchase_orders(partner_id: int | None = None) -> dict[str, int]:
+    """Pull POs for one partner, or for every partner bound to an Odoo vendor."""
+    client = odoo_client()
+    query = select(Partner).where(Partner.odoo_partner_id.is_not(None))
+    if partner_id is not None:
+        query = query.where(Partner.id == partner_id)
+    totals = {"partners": 0, "purchase_orders": 0, "lines": 0}
+    for partner in db.session.scalars(query).all():
+        try:
+            report = sync_partner(client, partner)
+        except OdooError:
+            db.session.rollback()
+            log.exception("PO sync failed for partner %s", partner.id)
+            raise
+        db.session.commit()
+        totals["partners"] += 1
+        totals["purchase_orders"] += report.purchase_orders
+        totals["lines"] += report.lines
+    return totals
+
+
+@in_app_context
+def refresh_bill_statuses() -> int:
+    """Read back the accounting state of every bill not yet final; returns changes made."""
+    open_statuses = (InvoiceStatus.IN_REVIEW, InvoiceStatus.APPROVED)
+    invoices = db.session.scalars(select(Invoice).where(Invoice.status.in_(open_statuses))).all()
+    bill_ids = {inv.id: binder.odoo_id_for("invoice", inv.id, "account.move") for inv in invoices}
+    statuses = read_bill_statuses(odoo_client(), [b for b in bill_ids.values() if b])
+    changed = 0
+    for invoice in invoices:
+        bill_id = bill_ids[invoice.id]
+        if bill_id is not None and apply_bill_status(invoice, statuses.get(bill_id)):
+            changed += 1
+    db.session.commit()
+    return changed
+
+
+@in_app_context
+def reconcile_outbox(stale_after_seconds: int = 120) -> int:
+    """Re-enqueue open events whose job may be lost (worker killed, Redis flushed)."""
+    cutoff = utcnow() - timedelta(seconds=stale_after_seconds)
+    stale = db.session.scalars(select(OutboxEvent).where(
+        OutboxEvent.state.in_([DeliveryState.QUEUED, DeliveryState.SENDING, DeliveryState.RETRYING]),
+        OutboxEvent.updated_at < cutoff)).all()
+    for outbox_event in stale:
+        if outbox_event.state is DeliveryState.RETRYING and outbox_event.next_attempt_at \
+                and outbox_event.next_attempt_at > utcnow():
+            continue
+        outbox_event.state = DeliveryState.QUEUED
+        db.session.commit()
+        enqueue_outbox_event(outbox_event.id)
+    return len(stale)

@@ -1,0 +1,68 @@
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, Enum, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.database import UTCDateTime, utcnow
+from app.extensions import db
+
+
+class DeliveryState(str, enum.Enum):
+    QUEUED = "queued"
+    SENDING = "sending"
+    RETRYING = "retrying"
+    SYNCED = "synced"
+    FAILED = "failed"
+
+    @property
+    def is_open(self) -> bool:
+        return self in (DeliveryState.QUEUED, DeliveryState.SENDING, DeliveryState.RETRYING)
+
+
+class OutboxEvent(db.Model):
+    """An event written in the business transaction and delivered by a job after commit."""
+
+    __tablename__ = "outbox_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    topic: Mapped[str] = mapped_column(String(100), index=True)
+    subject_type: Mapped[str] = mapped_column(String(50))
+    subject_id: Mapped[int] = mapped_column(index=True)
+    partner_id: Mapped[int | None] = mapped_column(index=True)
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    state: Mapped[DeliveryState] = mapped_column(
+        Enum(DeliveryState, native_enum=False, length=16,
+             values_callable=lambda e: [m.value for m in e]),
+        default=DeliveryState.QUEUED, index=True)
+    attempts: Mapped[int] = mapped_column(default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    correlation_id: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    @property
+    def job_id(self) -> str:
+        return f"outbox-{self.id}"
+
+
+class OdooBinding(db.Model):
+    """Binder: one portal record ⇄ one Odoo record, unique both ways."""
+
+    __tablename__ = "odoo_bindings"
+    __table_args__ = (
+        UniqueConstraint("odoo_model", "odoo_id"),
+        UniqueConstraint("local_type", "local_id", "odoo_model"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    odoo_model: Mapped[str] = mapped_column(String(64))
+    odoo_id: Mapped[int]
+    local_type: Mapped[str] = mapped_column(String(50))
+    local_id: Mapped[int]
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

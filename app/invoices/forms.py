@@ -1,0 +1,65 @@
+from __future__ import annotations
+
+from decimal import Decimal
+
+from babel.numbers import NumberFormatError, parse_decimal
+from flask_babel import get_locale
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, MultipleFileField
+from wtforms import DateField, FieldList, Form, FormField, HiddenField, StringField
+from wtforms.validators import Optional
+
+from app.invoices.services import InvoiceRequest, LineRequest
+from app.uploads import Upload
+
+
+class InvoiceLineForm(Form):
+    purchase_order_line_id = HiddenField()
+    quantity = StringField(_l("Quantity to bill"),
+                           render_kw={"inputmode": "decimal", "autocomplete": "off", "size": 10})
+
+
+class InvoiceForm(FlaskForm):
+    invoice_number = StringField(_l("Your invoice number"),
+                                 render_kw={"autocomplete": "off", "size": 24, "maxlength": 64})
+    invoice_date = DateField(_l("Invoice date"), validators=[Optional()])
+    lines = FieldList(FormField(InvoiceLineForm))
+    invoice_pdf = FileField(_l("Invoice PDF"), render_kw={"accept": "application/pdf,.pdf"})
+    support_files = MultipleFileField(
+        _l("Supporting files (optional)"),
+        render_kw={"accept": "application/pdf,image/*,.xlsx,.docx"})
+
+
+def parse_locale_quantity(raw: str) -> Decimal | str:
+    """Parse as the user's locale writes numbers; hand back the text if it is not one."""
+    try:
+        return parse_decimal(raw.strip(), locale=str(get_locale()), strict=True)
+    except (NumberFormatError, ValueError):
+        return raw
+
+
+def _upload(storage) -> Upload | None:
+    if storage is None or not getattr(storage, "filename", ""):
+        return None
+    return Upload(filename=storage.filename, content=storage.read())
+
+
+def to_invoice_request(form: InvoiceForm, purchase_order_id: int) -> tuple[InvoiceRequest, list[int]]:
+    """The service's request, and for each of its lines the index of the form row it came from."""
+    lines, row_of_line = [], []
+    for row_index, row in enumerate(form.lines.entries):
+        raw = (row.form.quantity.data or "").strip()
+        if not raw:
+            continue
+        line_id = row.form.purchase_order_line_id.data
+        lines.append(LineRequest(purchase_order_line_id=int(line_id) if str(line_id).isdigit() else line_id,
+                                 quantity=parse_locale_quantity(raw)))
+        row_of_line.append(row_index)
+    support = [u for u in (_upload(s) for s in (form.support_files.data or [])) if u]
+    request = InvoiceRequest(
+        purchase_order_id=purchase_order_id, invoice_number=form.invoice_number.data,
+        invoice_date=form.invoice_date.data if form.invoice_date.data else form.invoice_date.raw_data[0]
+        if form.invoice_date.raw_data else None,
+        lines=lines, invoice_pdf=_upload(form.invoice_pdf.data), support_files=support)
+    return request, row_of_line
