@@ -7,8 +7,7 @@ from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, MultipleFileField
-from wtforms import DateField, FieldList, Form, FormField, HiddenField, StringField
-from wtforms.validators import Optional
+from wtforms import FieldList, Form, FormField, HiddenField, StringField
 
 from app.invoices.services import InvoiceRequest, LineRequest
 from app.uploads import Upload
@@ -23,7 +22,7 @@ class InvoiceLineForm(Form):
 class InvoiceForm(FlaskForm):
     invoice_number = StringField(_l("Your invoice number"),
                                  render_kw={"autocomplete": "off", "size": 24, "maxlength": 64})
-    invoice_date = DateField(_l("Invoice date"), validators=[Optional()])
+    invoice_date = StringField(_l("Invoice date"), render_kw={"type": "date", "autocomplete": "off"})
     lines = FieldList(FormField(InvoiceLineForm))
     invoice_pdf = FileField(_l("Invoice PDF"), render_kw={"accept": "application/pdf,.pdf"})
     support_files = MultipleFileField(
@@ -46,7 +45,8 @@ def _upload(storage) -> Upload | None:
 
 
 def to_invoice_request(form: InvoiceForm, purchase_order_id: int) -> tuple[InvoiceRequest, list[int]]:
-    """The service's request, and for each of its lines the index of the form row it came from."""
+    """Only CSRF is checked by WTForms here; every business rule is the service's.
+    Returns the service's request, and for each of its lines the index of the form row it came from."""
     lines, row_of_line = [], []
     for row_index, row in enumerate(form.lines.entries):
         raw = (row.form.quantity.data or "").strip()
@@ -59,7 +59,6 @@ def to_invoice_request(form: InvoiceForm, purchase_order_id: int) -> tuple[Invoi
     support = [u for u in (_upload(s) for s in (form.support_files.data or [])) if u]
     request = InvoiceRequest(
         purchase_order_id=purchase_order_id, invoice_number=form.invoice_number.data,
-        invoice_date=form.invoice_date.data if form.invoice_date.data else form.invoice_date.raw_data[0]
-        if form.invoice_date.raw_data else None,
+        invoice_date=form.invoice_date.data,
         lines=lines, invoice_pdf=_upload(form.invoice_pdf.data), support_files=support)
     return request, row_of_line

@@ -64,7 +64,10 @@ def new_invoice():
         for balance in balances:
             form.lines.append_entry({"purchase_order_line_id": balance.line.id, "quantity": ""})
     errors: dict[str, str] = {}
-    if form.validate_on_submit():
+    if request.method == "POST" and not form.validate():
+        errors = {"form": _("Your session expired or the form was sent from another page. "
+                            "Check the details and submit again.")}
+    elif request.method == "POST":
         invoice_request, row_of_line = to_invoice_request(form, order.id)
         try:
             invoice = submit_invoice(current_user.partner_id, invoice_request,
@@ -74,10 +77,6 @@ def new_invoice():
         except InvoiceRejected as rejected:
             db.session.rollback()
             errors = _form_errors(rejected.errors, row_of_line, form)
-    elif request.method == "POST":
-        errors = {"form": _("Your session expired or the form was sent twice. Check the details and submit again.")} \
-            if form.csrf_token.errors else {name: "; ".join(msgs) for name, msgs in form.errors.items()
-                                              if isinstance(msgs, list) and msgs and isinstance(msgs[0], str)}
     status = 422 if errors else 200
     return render_template("invoices/new.html", order=order, form=form, errors=errors,
                            rows=list(zip(balances, form.lines.entries))), status

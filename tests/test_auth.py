@@ -1,0 +1,84 @@
+import re
+
+import pytest
+from sqlalchemy import select
+
+from app.audit.models import AuditEntry
+from app.auth.models import Role
+from app.extensions import db
+from tests.factories import PASSWORD, login, make_partner, make_user
+
+
+@pytest.fixture
+def owner(app):
+    return make_user(make_partner(), email="owner@acme.example")
+
+
+def test_sign_in_sets_hardened_session_cookie_and_audits(client, owner):
+    response = client.post("/login", data={"email": "Owner@Acme.example ", "password": PASSWORD})
+    assert response.status_code == 302
+    cookie = response.headers["Set-Cookie"]
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
+    assert db.session.scalar(select(AuditEntry.action).where(AuditEntry.action == "auth.signed_in"))
+
+
+def test_wrong_password_is_refused_without_saying_which_part(client, owner):
+    response = client.post("/login", data={"email": owner.email, "password": "wrong password!"})
+    assert response.status_code == 401
+    assert "The e-mail address or password is not right." in response.get_data(as_text=True)
+    assert db.session.scalar(select(AuditEntry).where(AuditEntry.action == "auth.sign_in_failed"))
+
+
+def test_unknown_email_gets_the_same_answer(client, owner):
+    response = client.post("/login", data={"email": "nobody@acme.example", "password": PASSWORD})
+    assert response.status_code == 401
+
+
+def test_passwords_are_stored_as_argon2(owner):
+    assert owner.password_hash.startswith("$argon2id$")
+    assert PASSWORD not in owner.password_hash
+
+
+@pytest.mark.config(WTF_CSRF_ENABLED=True)
+def test_login_form_requires_csrf_token(app, owner):
+    client = app.test_client()
+    response = client.post("/login", data={"email": owner.email, "password": PASSWORD})
+    assert response.status_code == 400
+    page = client.get("/login").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+    response = client.post("/login", data={"email": owner.email, "password": PASSWORD, "csrf_token": token})
+    assert response.status_code == 302
+
+
+def test_pages_need_sign_in(client):
+    for path in ("/purchase-orders", "/invoices", "/invoices/new", "/staff/invoices"):
+        response = client.get(path)
+        assert response.status_code == 302 and "/login" in response.headers["Location"], path
+
+
+def test_next_parameter_cannot_send_users_elsewhere(client, owner):
+    response = client.post("/login?next=//evil.example/x", data={"email": owner.email, "password": PASSWORD})
+    assert response.headers["Location"] == "/"
+
+
+def test_partner_users_cannot_open_staff_pages_and_staff_cannot_submit(client, app, owner):
+    login(client, owner)
+    assert client.get("/staff/invoices").status_code == 403
+    client.post("/logout")
+    staff = make_user(None, email="ap@summit.example", role=Role.STAFF_ADMIN)
+    login(client, staff)
+    assert client.get("/invoices/new").status_code == 403
+    assert client.get("/staff/invoices").status_code == 200
+
+
+def test_viewer_cannot_submit_invoices(client, app):
+    viewer = make_user(make_partner(), email="viewer@acme.example", role=Role.PARTNER_VIEWER)
+    login(client, viewer)
+    assert client.get("/invoices/new").status_code == 403
+
+
+def test_logout_needs_post_and_ends_the_session(client, owner):
+    login(client, owner)
+    assert client.get("/logout").status_code == 405
+    client.post("/logout")
+    assert client.get("/invoices").status_code == 302
