@@ -62,6 +62,7 @@ def odoo(sandbox):
 def base_config(database_url: str, redis_url: str, odoo_url: str = "http://127.0.0.1:9") -> dict:
     return {
         "TESTING": True,
+        "WTF_CSRF_ENABLED": False,
         "SQLALCHEMY_DATABASE_URI": database_url,
         "REDIS_URL": redis_url,
         "RQ_QUEUE": f"rebar-test-{RUN_ID}",
