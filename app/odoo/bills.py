@@ -88,10 +88,16 @@ def _post_note(client: OdooClient, invoice: Invoice, bill_id: int, correlation_i
     body = (f"<p>Submitted through the Rebar partner portal as {escape(invoice.portal_reference)} "
             f"(invoice {escape(invoice.number)}, {escape(invoice.purchase_order.number)}).</p>"
             f"<p>Correlation id: {escape(correlation_id or '-')}</p>")
-    attachment_ids = [binder.odoo_id_for("invoice_file", f.id, ATTACHMENT) for f in invoice.files]
-    message_id = client.message_post(BILL, bill_id, body=body,
-                                     attachment_ids=[a for a in attachment_ids if a],
-                                     context=context)
+    existing = client.search(MESSAGE, [("model", "=", BILL), ("res_id", "=", bill_id),
+                                       ("body", "ilike", invoice.portal_reference)],
+                             limit=1, context=context)
+    if existing:
+        message_id = existing[0]
+    else:
+        attachment_ids = [binder.odoo_id_for("invoice_file", f.id, ATTACHMENT) for f in invoice.files]
+        message_id = client.message_post(BILL, bill_id, body=body,
+                                         attachment_ids=[a for a in attachment_ids if a],
+                                         context=context)
     binder.bind("invoice_note", invoice.id, MESSAGE, message_id)
 
 
