@@ -99,7 +99,10 @@ def error_from_http_status(
 
 
 def error_from_json2(status: int, body: dict[str, Any]) -> OdooError:
-    """A JSON-2 error body: {"name", "message", "arguments", "context", "debug"}."""
+    """A JSON-2 error body: {"name", "message", "arguments", "context", "debug"}.
+
+    Odoo wrote this body after rolling the transaction back, so it is never ambiguous.
+    """
     name = str(body.get("name") or "") or None
     message = _json2_message(body)
     short_name = (name or "").rsplit(".", 1)[-1]

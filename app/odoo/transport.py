@@ -9,6 +9,7 @@ body, a password or an API key.
 from __future__ import annotations
 
 import http.client
+import http.cookiejar
 import json
 import logging
 import re
@@ -73,6 +74,9 @@ XMLRPC_POSITIONAL_PARAMS = {
     "search_count": "domain",
     "search_read": "domain",
 }
+# Odoo answers 403 to a request carrying both a session_id cookie and X-Odoo-Database,
+# and some of its pages set that cookie: the session keeps none.
+_NO_COOKIES = http.cookiejar.DefaultCookiePolicy(allowed_domains=[])
 _ODOO_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_.]*$")
 
 
@@ -144,6 +148,7 @@ class Json2Transport:
         self._base_url = settings.url.rstrip("/")
         self._timeout = (min(CONNECT_TIMEOUT_CAP, settings.timeout), settings.timeout)
         self._session = session or requests.Session()
+        self._session.cookies.set_policy(_NO_COOKIES)
         self._version = known_version
         self._version_lock = threading.Lock()
 

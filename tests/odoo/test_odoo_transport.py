@@ -288,3 +288,18 @@ def test_repr_of_a_client_hides_the_key() -> None:
     settings = OdooSettings("http://127.0.0.1:9", "db", "bot", "secret-key-123", protocol="json2")
 
     assert "secret-key-123" not in repr(OdooClient(make_transport(settings)))
+
+
+def test_json2_never_sends_back_a_session_cookie(replay) -> None:
+    """Odoo 19 refuses (403) a session_id cookie together with X-Odoo-Database."""
+    recorded = one(ODOO19_JSON2, "json2:search_read_purchase_order")
+    with_cookie = recorded.with_response(
+        headers=recorded.headers + [("Set-Cookie", "session_id=abc123; Path=/; HttpOnly")]
+    )
+    server = replay([with_cookie])
+    client = ODOO19_JSON2.client(server.url)
+
+    read_orders(client)
+    read_orders(client)
+
+    assert "Cookie" not in server.received[-1].headers
