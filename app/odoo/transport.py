@@ -188,7 +188,7 @@ class Json2Transport:
                 allow_redirects=False,
             )
         except requests.RequestException as exc:
-            raise _error_from_requests(exc, self._settings.timeout) from exc
+            raise _error_from_requests(exc, self._timeout) from exc
 
     def _headers(self) -> dict[str, str]:
         return {
@@ -249,11 +249,14 @@ def _unreadable_answer(method: str, *, status: int | None) -> OdooError:
     return error_class("Odoo's answer could not be read", status=status)
 
 
-def _error_from_requests(exc: requests.RequestException, timeout: float) -> OdooError:
+def _error_from_requests(
+    exc: requests.RequestException, timeout: tuple[float, float]
+) -> OdooError:
+    connect_timeout, read_timeout = timeout
     if isinstance(exc, requests.ConnectTimeout):
-        return OdooTransientError(f"could not connect to Odoo within {timeout:g} s")
+        return OdooTransientError(f"could not connect to Odoo within {connect_timeout:g} s")
     if isinstance(exc, requests.Timeout):
-        return OdooAmbiguousError(f"Odoo sent no answer within {timeout:g} s")
+        return OdooAmbiguousError(f"Odoo sent no answer within {read_timeout:g} s")
     if isinstance(exc, (requests.exceptions.InvalidURL, requests.exceptions.MissingSchema,
                         requests.exceptions.InvalidSchema)):
         return OdooPermanentError(f"the Odoo URL is not valid: {type(exc).__name__}")

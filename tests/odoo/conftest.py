@@ -3,17 +3,11 @@
 from __future__ import annotations
 
 import socket
-import sys
 from collections.abc import Callable, Iterator
-from pathlib import Path
 
 import pytest
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
-if str(REPO_ROOT) not in sys.path:
-    sys.path.insert(0, str(REPO_ROOT))
-
-from odoo_replay import Recording, ReplayServer, SilentServer  # noqa: E402
+from odoo_replay import Recording, ReplayServer, SilentServer
 
 LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "::1"}
 
