@@ -1,0 +1,16 @@
+"""The models the sandbox emulates, by Odoo model name."""
+from __future__ import annotations
+
+from ..orm import BaseModel
+from .account import AccountMove, AccountMoveLine
+from .base import (AccountAccount, AccountJournal, AccountTax, MailMessageSubtype, ProductProduct,
+                   ResCompany, ResCurrency, ResPartner, ResUsers, UomUom)
+from .mail import IrAttachment, MailMessage
+from .purchase import PurchaseOrder, PurchaseOrderLine
+
+MODEL_CLASSES: tuple[type[BaseModel], ...] = (
+    ResPartner, ResCompany, ResCurrency, ResUsers, UomUom, ProductProduct, AccountTax,
+    AccountAccount, AccountJournal, PurchaseOrder, PurchaseOrderLine, AccountMove,
+    AccountMoveLine, IrAttachment, MailMessage, MailMessageSubtype,
+)
+REGISTRY: dict[str, type[BaseModel]] = {cls._name: cls for cls in MODEL_CLASSES}

@@ -1,0 +1,1 @@
+"""Odoo's wire protocols: XML-RPC, JSON-RPC and JSON-2."""
