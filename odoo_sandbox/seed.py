@@ -180,9 +180,9 @@ def _order(rid: int, partner: int, company: int, state: str, ref: Any, date_orde
 def _purchase_orders() -> list[dict[str, Any]]:
     return [
         _order(13, VENDOR_ACME, COMPANY_MAIN, "purchase", "ACME-Q-2026-001", "2026-12-03 15:58:46"),
-        _order(14, VENDOR_ACME, COMPANY_CIVIL, "purchase", "ACME-Q-2026-014", "2026-11-20 14:30:00"),
-        _order(15, VENDOR_ACME, COMPANY_MAIN, "draft", False, "2026-12-01 09:00:00"),
-        _order(16, VENDOR_BRIGHTLINE, COMPANY_MAIN, "purchase", "BL-2026-117", "2026-11-25 16:00:00"),
+        _order(10, VENDOR_BRIGHTLINE, COMPANY_MAIN, "purchase", "BL-2026-117", "2026-11-18 16:00:00"),
+        _order(11, VENDOR_ACME, COMPANY_CIVIL, "purchase", "ACME-Q-2026-011", "2026-11-20 14:30:00"),
+        _order(12, VENDOR_ACME, COMPANY_MAIN, "draft", False, "2026-12-01 09:00:00"),
     ]
 
 
@@ -201,14 +201,14 @@ def _purchase_order_lines(flavour: str) -> list[dict[str, Any]]:
              PURCHASE_TAX_MAIN, "2026-12-03 15:58:46"),
         line(28, 13, 11, "Concrete pour (m3) - Tower A, level 2 slab", 57, 25.0, UOM_M3, 140.0, 0.0,
              PURCHASE_TAX_MAIN, "2026-12-03 15:58:46"),
-        line(29, 14, 10, "Concrete pour (m3) - Bridge deck B2", 57, 60.0, UOM_M3, 150.0, 30.0,
+        line(23, 11, 10, "Concrete pour (m3) - Bridge deck B2", 57, 60.0, UOM_M3, 150.0, 30.0,
              PURCHASE_TAX_CIVIL, "2026-11-27 07:00:00"),
-        line(30, 14, 11, "Concrete pump truck (hour) - deck pours", 59, 12.0, UOM_HOURS, 180.0, 0.0,
+        line(24, 11, 11, "Concrete pump truck (hour) - deck pours", 59, 12.0, UOM_HOURS, 180.0, 0.0,
              PURCHASE_TAX_CIVIL, "2026-11-27 07:00:00"),
-        line(31, 15, 10, "Rebar #5 (ton) - Tower B footings", 58, 8.0, UOM_TON, 1250.0, 0.0,
+        line(25, 12, 10, "Rebar #5 (ton) - Tower B footings", 58, 8.0, UOM_TON, 1250.0, 0.0,
              PURCHASE_TAX_MAIN, "2026-12-15 07:00:00"),
-        line(32, 16, 10, "Electrical rough-in - Tower A, levels 1-3", 60, 1.0, UOM_UNITS, 18500.0, 0.0,
+        line(21, 10, 10, "Electrical rough-in - Tower A, levels 1-3", 60, 1.0, UOM_UNITS, 18500.0, 0.0,
              PURCHASE_TAX_MAIN, "2026-12-05 07:00:00"),
-        line(33, 16, 11, "Distribution panel 400A", 61, 3.0, UOM_UNITS, 2400.0, 3.0,
+        line(22, 10, 11, "Distribution panel 400A", 61, 3.0, UOM_UNITS, 2400.0, 3.0,
              PURCHASE_TAX_MAIN, "2026-12-05 07:00:00"),
     ]
