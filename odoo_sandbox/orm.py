@@ -487,9 +487,9 @@ class BaseModel:
         self._table[rid] = record
         if not self._visible(record):
             raise AccessError(self._rule_denied_message([rid]))
-        self._check_company(record)
         for name, commands in x2many.items():
             self._apply_x2many(record, self._fields[name], commands)
+        self._check_company(record)
         self._after_create(record, vals)
         return rid
 
@@ -498,9 +498,9 @@ class BaseModel:
         self._check_targets_exist(scalars)
         record.update(scalars)
         self._check_required(record)
-        self._check_company(record)
         for name, commands in x2many.items():
             self._apply_x2many(record, self._fields[name], commands)
+        self._check_company(record)
         record["write_date"] = self.env.now()
         record["write_uid"] = self.env.uid
 
@@ -710,10 +710,11 @@ class BaseModel:
 
     def _rule_denied_message(self, ids: list[int]) -> str:
         records = ", ".join(f"{self._display_name(self._record(i))} (id={i})" for i in ids)
-        user = self.env.user()
+        users = self.env["res.users"]
+        user_name = users._display_name(users._record(self.env.uid))
         return (
             f"Uh-oh! Looks like you have stumbled upon some top-secret records.\n\n"
-            f"Sorry, {user['name']} (id={self.env.uid}) doesn't have 'read' access to:\n"
+            f"Sorry, {user_name} (id={self.env.uid}) doesn't have 'read' access to:\n"
             f"- {self._description}, {records} ({self._name}: {', '.join(map(str, ids))})\n\n"
             "Blame the following rules:\n"
             f"- {self._description} multi-company\n\n"

@@ -165,6 +165,7 @@ def serve_in_thread(port: int = 0, flavour: str = "19", host: str = "127.0.0.1",
     app = create_sandbox_app(flavour=flavour, state_file=state_file, **credentials)
     server = make_server(host, port, app, threaded=True,
                          request_handler=QuietRequestHandler if quiet else None)
-    thread = threading.Thread(target=server.serve_forever, name=f"odoo-sandbox-{flavour}", daemon=True)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
+                              name=f"odoo-sandbox-{flavour}", daemon=True)
     thread.start()
     return f"http://{host}:{server.server_port}", server, app
