@@ -11,7 +11,7 @@ from typing import Any
 
 from werkzeug.wrappers import Request, Response
 
-from .errors import UserError, exception_message, qualified_name
+from .errors import exception_message, qualified_name
 from .faults import FaultInjector, FaultPlan
 from .orm import Database, Env
 from .protocols.common import json_response
@@ -72,7 +72,7 @@ def bill_action(db: Database, bill_id: int, action: str) -> Response:
         try:
             with db.transaction():
                 _apply_bill_action(moves, record, action)
-        except (UserError, Exception) as exc:  # noqa: BLE001 - reported to the caller
+        except Exception as exc:  # noqa: BLE001 - Odoo's refusal is reported to the caller
             return json_response({"error": qualified_name(exc), "message": exception_message(exc)}, 409)
         return json_response(moves.read([bill_id], BILL_FIELDS)[0])
 

@@ -14,6 +14,7 @@ import json
 import os
 import re
 import threading
+from collections import defaultdict
 from contextlib import contextmanager
 from typing import Any, Callable, ClassVar, Iterator
 
@@ -55,6 +56,8 @@ class Database:
         self.next_ids: dict[str, int] = {}
         self._seeder = seeder
         self._tx_now: str | None = None
+        self._generation = 0
+        self._children: dict[tuple[str, str], tuple[int, dict[int, list[int]]]] = {}
         if config.state_file and os.path.exists(config.state_file):
             self._load(config.state_file)
         else:
@@ -68,6 +71,7 @@ class Database:
         with self.lock:
             self.tables, self.next_ids = {}, {}
             self._seeder(self)
+            self.touch()
             self.save()
 
     def now(self) -> str:
@@ -88,6 +92,22 @@ class Database:
         self.next_ids[model] = next_id + 1
         return next_id
 
+    def touch(self) -> None:
+        """Record that links between records may have changed (invalidates the indexes)."""
+        self._generation += 1
+
+    def children_ids(self, model: str, field: str, parent_id: int) -> list[int]:
+        """Ids of ``model`` records whose many2one ``field`` is ``parent_id`` (indexed)."""
+        cached = self._children.get((model, field))
+        if cached is None or cached[0] != self._generation:
+            index: dict[int, list[int]] = defaultdict(list)
+            for rid, record in self.table(model).items():
+                if record.get(field):
+                    index[record[field]].append(rid)
+            cached = (self._generation, index)
+            self._children[(model, field)] = cached
+        return list(cached[1].get(parent_id, ()))
+
     def superuser_env(self) -> "Env":
         return Env(self, self.config.uid, {})
 
@@ -103,6 +123,7 @@ class Database:
                 self._bump_recomputed(tracked)
             except BaseException:
                 self.tables, self.next_ids = tables, next_ids
+                self.touch()
                 raise
             finally:
                 self._tx_now = None
@@ -153,6 +174,7 @@ class Database:
             )
         self.next_ids = dict(payload["next_ids"])
         self.tables = {m: {int(k): v for k, v in t.items()} for m, t in payload["tables"].items()}
+        self.touch()
 
 
 class Env:
@@ -199,9 +221,10 @@ class Env:
 
     @property
     def company_id(self) -> int:
+        """The active company: first allowed one, else the user's default company."""
+        companies = self.companies
         if self.context.get("allowed_company_ids"):
-            return self.companies[0]
-        self.companies  # noqa: B018 - validates the context
+            return companies[0]
         return self.user()["company_id"]
 
     def now(self) -> str:
@@ -290,7 +313,8 @@ class BaseModel:
 
     def _one2many_ids(self, record: dict[str, Any], fld: F.Field) -> list[int]:
         comodel = self.env[fld.relation]
-        children = [r for r in comodel._all_records() if r.get(fld.inverse_name) == record["id"]]
+        child_ids = self.env.db.children_ids(comodel._name, fld.inverse_name, record["id"])
+        children = [comodel._record(i) for i in child_ids]
         return [r["id"] for r in comodel._sorted(children, comodel._order)]
 
     def _related_ids(self, record: dict[str, Any], fld: F.Field) -> list[int]:
@@ -485,6 +509,7 @@ class BaseModel:
         record = {**values, "id": rid, "create_date": now, "write_date": now,
                   "create_uid": self.env.uid, "write_uid": self.env.uid}
         self._table[rid] = record
+        self.env.db.touch()
         if not self._visible(record):
             raise AccessError(self._rule_denied_message([rid]))
         for name, commands in x2many.items():
@@ -497,6 +522,7 @@ class BaseModel:
         record = self._table[rid]
         self._check_targets_exist(scalars)
         record.update(scalars)
+        self.env.db.touch()
         self._check_required(record)
         for name, commands in x2many.items():
             self._apply_x2many(record, self._fields[name], commands)
@@ -648,12 +674,12 @@ class BaseModel:
         if rid not in self._table:
             return
         del self._table[rid]
-        for model_name, cls in self.env.db.registry.items():
+        for model_name in self.env.db.registry:
             other = self.env[model_name]
             for fld in other._fields.values():
-                if fld.relation != self._name or fld.is_computed or not fld.stored:
-                    continue
-                other._drop_references(fld, rid)
+                if fld.relation == self._name and not fld.is_computed and fld.stored:
+                    other._drop_references(fld, rid)
+        self.env.db.touch()
 
     def _drop_references(self, fld: F.Field, rid: int) -> None:
         for record in self._all_records():

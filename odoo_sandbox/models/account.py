@@ -53,7 +53,6 @@ class AccountMove(MailThread, BaseModel):
     _order = "date desc, name desc, id desc"
     _company_scoped = True
     _check_company_fields = ("journal_id", "partner_id")
-    _tracked_computed = ("amount_untaxed", "amount_tax", "amount_total", "amount_residual")
 
     @classmethod
     def _declare_fields(cls, flavour: str) -> dict[str, F.Field]:
@@ -181,7 +180,7 @@ class AccountMove(MailThread, BaseModel):
 
     def _lines(self, record: dict[str, Any]) -> list[dict[str, Any]]:
         lines = self.env["account.move.line"]
-        return [lines._record(i) for i in self._one2many_ids(record, self._fields["invoice_line_ids"])]
+        return [lines._record(i) for i in self.env.db.children_ids(lines._name, "move_id", record["id"])]
 
     def _compute_commercial_partner(self, record: dict[str, Any]) -> Any:
         partners = self.env["res.partner"]
@@ -499,12 +498,23 @@ class AccountMoveLine(BaseModel):
 
     def _after_create(self, record: dict[str, Any], vals: dict[str, Any]) -> None:
         self._check_move_editable([record["id"]])
+        self._touch_moves([record["id"]])
 
     def _check_write(self, ids: list[int], vals: dict[str, Any]) -> None:
         self._check_move_editable(ids)
 
+    def _after_write(self, ids: list[int], vals: dict[str, Any]) -> None:
+        self._touch_moves(ids)
+
     def _check_unlink(self, ids: list[int]) -> None:
         self._check_move_editable(ids)
+
+    def _touch_moves(self, ids: list[int]) -> None:
+        """Odoo stores a bill's amounts: changing its lines bumps the bill's write_date."""
+        for rid in ids:
+            move = self._move(self._record(rid))
+            if move is not None:
+                move.update(write_date=self.env.now(), write_uid=self.env.uid)
 
     def _check_move_editable(self, ids: list[int]) -> None:
         """19 protects the lines of posted bills; 17 lets them change (totals follow)."""
@@ -520,6 +530,7 @@ class AccountMoveLine(BaseModel):
     def _delete(self, rid: int) -> None:
         if self._record(rid) is not None:
             self._check_move_editable([rid])
+            self._touch_moves([rid])
         super()._delete(rid)
 
     def _compute_price_subtotal(self, record: dict[str, Any]) -> float:

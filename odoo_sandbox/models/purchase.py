@@ -310,11 +310,11 @@ class PurchaseOrderLine(BaseModel):
         """(bill line, bill) pairs linked to this PO line."""
         lines, moves = self.env["account.move.line"], self.env["account.move"]
         pairs = []
-        for line in lines._all_records():
-            if line.get("purchase_line_id") == record["id"]:
-                move = moves._record(line.get("move_id"))
-                if move is not None:
-                    pairs.append((line, move))
+        for line_id in self.env.db.children_ids(lines._name, "purchase_line_id", record["id"]):
+            line = lines._record(line_id)
+            move = moves._record(line.get("move_id"))
+            if move is not None:
+                pairs.append((line, move))
         return pairs
 
     def _bill_move_ids(self, record: dict[str, Any]) -> list[int]:
