@@ -11,7 +11,9 @@ from .server import create_sandbox_app
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="python -m odoo_sandbox", description=__doc__)
+    parser = argparse.ArgumentParser(
+        prog="python -m odoo_sandbox",
+        description="Run a sandbox Odoo (XML-RPC, JSON-RPC, JSON-2) until interrupted.")
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8169)
     parser.add_argument("--flavour", choices=FLAVOURS, default="19", help="Odoo major version to emulate")

@@ -56,7 +56,8 @@ class SandboxApp:
     def __call__(self, environ: dict[str, Any], start_response: Callable) -> Iterable[bytes]:
         request = Request(environ)
         response = self.handle(request)
-        response.headers["Connection"] = "close"
+        if not str(environ.get("SERVER_SOFTWARE", "")).startswith("Werkzeug/"):
+            response.headers["Connection"] = "close"  # werkzeug's server always sends it itself
         return response(environ, start_response)
 
     def handle(self, request: Request) -> Response:

@@ -804,3 +804,27 @@ def test_fault_injection(odoo19):
     assert odoo19.request("POST", "/sandbox/faults", json.dumps({"mode": "flood"})).status == 400
     assert odoo19.request("DELETE", "/sandbox/faults").json()["plan"] is None
     assert odoo19.execute("res.partner", "search_count", [["name", "=", "Committed anyway"]]) == 1
+
+
+def test_rfq_confirmation_and_write_date_polling(odoo19):
+    assert odoo19.execute("purchase.order", "read", [12], fields=["invoice_status"])[0]["invoice_status"] == "no"
+    assert odoo19.execute("purchase.order", "button_confirm", [12]) is True
+    row = odoo19.execute("purchase.order", "read", [12], fields=["state", "invoice_status", "write_date", "date_approve"])[0]
+    assert (row["state"], row["invoice_status"]) == ("purchase", "no")
+    changed = odoo19.execute("purchase.order", "search", [["write_date", ">=", row["write_date"]]])
+    assert 12 in changed and 10 not in changed
+
+
+def test_execute_positional_and_load_none(odoo19):
+    proxy = xmlrpc.client.ServerProxy(f"{odoo19.url}/xmlrpc/2/object")
+    rows = proxy.execute(odoo19.db, 2, "admin", "purchase.order.line", "read", [27], ["order_id"], False)
+    assert rows == [{"id": 27, "order_id": 13}]
+
+
+def test_wsgi_app_alone_says_connection_close():
+    from werkzeug.test import Client
+
+    from odoo_sandbox import create_sandbox_app
+
+    response = Client(create_sandbox_app("19")).get("/web/version")
+    assert response.headers["Connection"] == "close"
