@@ -21,7 +21,7 @@ from typing import Any, Callable, ClassVar, Iterator
 from . import fields as F
 from .config import SandboxConfig
 from .domain import compile_domain
-from .errors import AccessError, MissingError, ValidationError, UserError, missing_record
+from .errors import AccessError, UserError, ValidationError, missing_record
 
 STATE_FORMAT_VERSION = 1
 MAGIC_FIELDS = ("id", "display_name", "create_date", "create_uid", "write_date", "write_uid")

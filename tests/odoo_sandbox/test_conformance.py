@@ -13,7 +13,6 @@ import base64
 import copy
 import hashlib
 import json
-import re
 import xmlrpc.client
 from pathlib import Path
 from typing import Any
@@ -73,16 +72,9 @@ class IdMap:
     def learn(self, model: str, recorded: Any, actual: Any, where: str) -> None:
         if not all(isinstance(v, int) and not isinstance(v, bool) for v in (recorded, actual)):
             return
-        known = self.ids.get((model, recorded))
-        if known is None and recorded == actual and not self._taken(model, actual):
-            self.ids[(model, recorded)] = actual
-        elif known is None:
-            self.ids[(model, recorded)] = actual
-        elif known != actual:
+        known = self.ids.setdefault((model, recorded), actual)
+        if known != actual:
             self.problems.append(f"{where}: {model} {recorded} maps to {known}, sandbox answered {actual}")
-
-    def _taken(self, model: str, actual: int) -> bool:
-        return any(m == model and a == actual for (m, _r), a in self.ids.items())
 
 
 class Replayer:
