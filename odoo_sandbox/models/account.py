@@ -113,7 +113,7 @@ class AccountMove(MailThread, BaseModel):
         journals = self.env["account.journal"]
         journal = journals._record(values.get("journal_id"))
         if journal is None:
-            journal = self._default_journal(values["move_type"])
+            journal = self._default_journal(values["move_type"], values.get("company_id") or self.env.company_id)
             values["journal_id"] = journal["id"] if journal else False
         if journal is not None:
             self._check_journal_type(values["move_type"], journal)
@@ -127,11 +127,11 @@ class AccountMove(MailThread, BaseModel):
             values["invoice_date_due"] = max(values.get("invoice_date") or today, today)
         values["name"] = values.get("name") or self._name_at_creation(values)
 
-    def _default_journal(self, move_type: str) -> dict[str, Any] | None:
+    def _default_journal(self, move_type: str, company_id: int) -> dict[str, Any] | None:
         wanted = JOURNAL_TYPE_FOR["entry" if move_type == "entry" else move_type[:move_type.index("_")]]
         journals = self.env["account.journal"]
         candidates = [j for j in journals._all_records()
-                      if j.get("type") == wanted and j.get("company_id") == self.env.company_id]
+                      if j.get("type") == wanted and j.get("company_id") == company_id]
         ordered = journals._sorted(candidates, journals._order)
         return ordered[0] if ordered else None
 

@@ -566,8 +566,9 @@ def test_bills_land_in_the_first_allowed_company(odoo19):
                             "invoice_line_ids": [(0, 0, {"product_id": 57, "quantity": 1.0, "purchase_line_id": 23})]},
                            context={"allowed_company_ids": [2, 1]})
     main = odoo19.create_bill([CONCRETE_LINE])
-    rows = odoo19.execute("account.move", "read", [civil, main], fields=["company_id", "journal_id"])
-    assert [(r["company_id"][0], r["journal_id"][0]) for r in rows] == [(2, 5), (1, 2)]
+    explicit = odoo19.create_bill([CONCRETE_LINE], company_id=2)
+    rows = odoo19.execute("account.move", "read", [civil, main, explicit], fields=["company_id", "journal_id"])
+    assert [(r["company_id"][0], r["journal_id"][0]) for r in rows] == [(2, 5), (1, 2), (2, 5)]
     line = odoo19.execute("account.move.line", "search_read", [["move_id", "=", civil]], fields=["tax_ids", "price_unit"])
     assert line == [{"id": line[0]["id"], "tax_ids": [4], "price_unit": 135.0}]
     only_main = {"allowed_company_ids": [1]}
