@@ -42,21 +42,43 @@ def redis_url() -> str:
     return os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 
 
-@pytest.fixture(scope="session")
-def sandbox():
-    """One Odoo sandbox (flavour 19) for the session; reset between tests that use it."""
+def _serve_sandbox(flavour: str):
     from odoo_sandbox import serve_in_thread
 
-    url, server, _app = serve_in_thread(port=0, flavour="19")
+    url, server, _app = serve_in_thread(port=0, flavour=flavour, quiet=True)
+    return url, server
+
+
+def _reset_sandbox(url: str) -> str:
+    import requests
+    requests.delete(f"{url}/sandbox/faults", timeout=5).raise_for_status()
+    requests.post(f"{url}/sandbox/reset", timeout=5).raise_for_status()
+    return url
+
+
+@pytest.fixture(scope="session")
+def sandbox():
+    """One Odoo 19 sandbox for the session; tests that use it get it reset (`odoo`)."""
+    url, server = _serve_sandbox("19")
+    yield url
+    server.shutdown()
+
+
+@pytest.fixture(scope="session")
+def sandbox17():
+    url, server = _serve_sandbox("17")
     yield url
     server.shutdown()
 
 
 @pytest.fixture
 def odoo(sandbox):
-    import requests
-    requests.post(f"{sandbox}/sandbox/reset", timeout=5).raise_for_status()
-    return sandbox
+    return _reset_sandbox(sandbox)
+
+
+@pytest.fixture
+def odoo17(sandbox17):
+    return _reset_sandbox(sandbox17)
 
 
 def base_config(database_url: str, redis_url: str, odoo_url: str = "http://127.0.0.1:9") -> dict:
@@ -111,6 +133,8 @@ def app(migrated_database, redis_url, request):
     overrides = base_config(migrated_database, redis_url)
     if "odoo" in request.fixturenames:
         overrides["ODOO_URL"] = request.getfixturevalue("odoo")
+    elif "odoo17" in request.fixturenames:
+        overrides.update(ODOO_URL=request.getfixturevalue("odoo17"), ODOO_PROTOCOL="xmlrpc")
     marker = request.node.get_closest_marker("config")
     if marker:
         overrides.update(marker.kwargs)

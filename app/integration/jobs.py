@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import random
 from datetime import timedelta
 from functools import wraps
@@ -26,6 +27,7 @@ from app.invoices.status import apply_bill_status
 from app.partners.models import Partner
 
 log = logging.getLogger("rebar.jobs")
+WORKER_PID_ENV = "REBAR_WORKER_PID"
 _worker_app = None
 
 
@@ -35,23 +37,28 @@ def in_app_context(job: Callable) -> Callable:
     @wraps(job)
     def wrapped(*args, **kwargs):
         if has_app_context():
-            db.engine.dispose(close=False)  # connections inherited over fork are not ours
-            return _run(job, args, kwargs)
+            _drop_connections_inherited_over_fork()
+            return job(*args, **kwargs)
         global _worker_app
         if _worker_app is None:
             from app import create_app
             _worker_app = create_app()
         with _worker_app.app_context():
-            return _run(job, args, kwargs)
+            return job(*args, **kwargs)
 
     return wrapped
 
 
-def _run(job: Callable, args, kwargs):
-    try:
-        return job(*args, **kwargs)
-    finally:
-        db.session.remove()
+_connections_owned_by_pid: int | None = None
+
+
+def _drop_connections_inherited_over_fork() -> None:
+    """RQ runs each job in a forked work horse: pooled connections of the parent are not ours."""
+    global _connections_owned_by_pid
+    parent_pid = os.environ.get(WORKER_PID_ENV)
+    if parent_pid and int(parent_pid) != os.getpid() and _connections_owned_by_pid != os.getpid():
+        db.engine.dispose(close=False)
+        _connections_owned_by_pid = os.getpid()
 
 
 def odoo_client() -> OdooClient:

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import logging
 import multiprocessing
+import os
 
 from flask import Flask
 from rq import Worker
@@ -27,6 +28,7 @@ def _run_cron(app: Flask) -> None:
 
 
 def run_worker(app: Flask, *, burst: bool = False, with_cron: bool = True) -> None:
+    os.environ[jobs.WORKER_PID_ENV] = str(os.getpid())
     cron_process = None
     if with_cron and not burst:
         cron_process = multiprocessing.get_context("fork").Process(
