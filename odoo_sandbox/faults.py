@@ -9,7 +9,8 @@ While a plan is set, every ``fail_every``-th Odoo protocol request fails:
   seconds (default 30) so the client times out without knowing the outcome;
 - ``down``: the connection is closed without an answer, nothing executed.
 
-``delay_s`` adds latency to every protocol request while the plan is set.
+``delay_s`` adds latency to every protocol request while the plan is set; a plan with
+only ``delay_s`` (or ``fail_every: 0``) slows Odoo down without failing anything.
 """
 from __future__ import annotations
 
@@ -34,9 +35,9 @@ class FaultPlan:
         unknown = set(data) - {"fail_every", "mode", "delay_s", "timeout_s"}
         if unknown:
             raise ValueError(f"unknown keys: {', '.join(sorted(unknown))}")
-        fail_every = data.get("fail_every", 1)
-        if isinstance(fail_every, bool) or not isinstance(fail_every, int) or fail_every < 1:
-            raise ValueError("fail_every must be an integer >= 1")
+        fail_every = data.get("fail_every", 1 if "mode" in data else 0)
+        if isinstance(fail_every, bool) or not isinstance(fail_every, int) or fail_every < 0:
+            raise ValueError("fail_every must be an integer >= 0 (0: only the delay)")
         mode = data.get("mode", "http500")
         if mode not in MODES:
             raise ValueError(f"mode must be one of {', '.join(MODES)}")
@@ -74,7 +75,7 @@ class FaultInjector:
             if self._plan is None:
                 return None
             self._seen += 1
-            if self._seen % self._plan.fail_every:
+            if not self._plan.fail_every or self._seen % self._plan.fail_every:
                 return None
             self._injected += 1
             return self._plan.mode

@@ -87,7 +87,7 @@ def base_config(database_url: str, redis_url: str, odoo_url: str = "http://127.0
         "WTF_CSRF_ENABLED": False,
         "SQLALCHEMY_DATABASE_URI": database_url,
         "REDIS_URL": redis_url,
-        "RQ_QUEUE": f"rebar-test-{RUN_ID}",
+        "RQ_QUEUE": f"rebar-test-{RUN_ID}-{uuid.uuid4().hex[:6]}",
         "ODOO_URL": odoo_url,
         "ODOO_PROTOCOL": "json2",
         "ODOO_TIMEOUT": 5.0,
@@ -155,6 +155,13 @@ def client(app):
 @pytest.fixture
 def runner(app):
     return app.test_cli_runner()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def no_worker_outlives_the_run():
+    yield
+    from tests.live import Worker
+    Worker.stop_all()
 
 
 @pytest.fixture(autouse=True)

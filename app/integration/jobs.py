@@ -4,6 +4,7 @@ from __future__ import annotations
 import logging
 import os
 import random
+import threading
 from datetime import timedelta
 from functools import wraps
 from typing import Callable
@@ -104,7 +105,7 @@ def _fail(outbox_event: OutboxEvent, reason: str) -> None:
 
 def retry_delay(attempt: int) -> timedelta:
     """Exponential backoff with full jitter, capped at 10 minutes."""
-    base = current_app.config.get("PUSH_RETRY_BASE_SECONDS", 2.0)
+    base = current_app.config["PUSH_RETRY_BASE_SECONDS"]
     ceiling = min(600.0, base * (2 ** max(attempt - 1, 0)))
     return timedelta(seconds=random.uniform(ceiling / 2, ceiling))
 
@@ -130,15 +131,32 @@ class LockBusy(RuntimeError):
 
 
 class _RedisLock:
+    """Held for one push and renewed while the holder lives: if the worker is killed, the
+    lock frees itself within BILL_LOCK_SECONDS instead of blocking the invoice for long."""
+
     def __init__(self, name: str):
-        self._lock = get_redis().lock(name, timeout=300, blocking_timeout=30)
+        self._ttl = current_app.config["BILL_LOCK_SECONDS"]
+        self._lock = get_redis().lock(name, timeout=self._ttl, blocking_timeout=2)
+        self._stop = threading.Event()
+        self._renewer = threading.Thread(target=self._renew, daemon=True)
+
+    def _renew(self) -> None:
+        while not self._stop.wait(self._ttl / 3):
+            try:
+                self._lock.reacquire()
+            except Exception:
+                log.warning("could not renew the bill lock")
+                return
 
     def __enter__(self):
         if not self._lock.acquire():
             raise LockBusy("another worker is pushing this invoice")
+        self._renewer.start()
         return self
 
     def __exit__(self, *exc_info):
+        self._stop.set()
+        self._renewer.join()
         try:
             self._lock.release()
         except Exception:
