@@ -15,11 +15,14 @@ install: $(STAMP)
 run: install
 	$(VENV)/bin/python -m app.devstack
 
-browser:
+browser: tests/browser/node_modules/axe-core/axe.min.js
 	@command -v chromium >/dev/null 2>&1 || { \
 	  echo "Installing Debian's chromium for the browser tests"; \
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium; }
+
+tests/browser/node_modules/axe-core/axe.min.js: tests/browser/package.json
+	cd tests/browser && npm install --no-audit --no-fund --silent
 
 test: install browser
 	.ci/pytest-all

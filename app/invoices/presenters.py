@@ -63,7 +63,7 @@ def _words(invoice: Invoice, sync_state: DeliveryState, bill_id: int | None) -> 
     reference = bill_reference(invoice, bill_id)
     if invoice.status is InvoiceStatus.IN_REVIEW:
         return (_("In review at %(buyer)s", buyer=buyer), "info",
-                _("Received as %(ref)s. Accounts payable will review it.", ref=reference))
+                _("Accounts payable will review it. This page shows when it is approved and paid."))
     if invoice.status is InvoiceStatus.APPROVED:
         return (_("Approved"), "success",
                 _("Approved as %(ref)s on %(date)s; payment follows your terms.",
