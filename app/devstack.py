@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 from redis import Redis
 from redis.exceptions import RedisError
 
-from app.config import INSTANCE_DIR, PROJECT_ROOT, SANDBOX_ODOO_URL
+from app.config import INSTANCE_DIR, PROJECT_ROOT
 
 PYTHON = sys.executable
 
@@ -73,7 +73,9 @@ def main() -> int:
     env = dict(os.environ)
     env.setdefault("DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'rebar.db'}")
     env.setdefault("REDIS_URL", "redis://127.0.0.1:6379/0")
-    env.setdefault("ODOO_URL", SANDBOX_ODOO_URL)
+    sandbox_port = env.get("ODOO_SANDBOX_PORT", "8169")
+    sandbox_url = f"http://127.0.0.1:{sandbox_port}"
+    env.setdefault("ODOO_URL", sandbox_url)
     env.setdefault("LOG_FORMAT", "text")
     port = env.get("PORT", "5000")
     embedded_redis = None
@@ -82,10 +84,10 @@ def main() -> int:
         print(f"No Redis at {env['REDIS_URL']}: starting an embedded one.", flush=True)
         embedded_redis, env["REDIS_URL"] = _start_embedded_redis()
     try:
-        if env["ODOO_URL"].rstrip("/") == SANDBOX_ODOO_URL:
-            processes.append(_spawn([PYTHON, "-m", "odoo_sandbox", "--port", "8169", "--state-file",
+        if env["ODOO_URL"].rstrip("/") == sandbox_url:
+            processes.append(_spawn([PYTHON, "-m", "odoo_sandbox", "--port", sandbox_port, "--state-file",
                                      str(INSTANCE_DIR / "odoo-sandbox.json")], env))
-            _wait_for_port(SANDBOX_ODOO_URL)
+            _wait_for_port(sandbox_url)
         subprocess.run(_flask("db", "upgrade"), cwd=PROJECT_ROOT, env=env, check=True)
         demo = subprocess.run(_flask("seed-demo"), cwd=PROJECT_ROOT, env=env, check=True,
                               capture_output=True, text=True).stdout
@@ -95,7 +97,7 @@ def main() -> int:
                                  "--workers", "2", "--threads", "4", "--access-logfile", "-",
                                  "wsgi:app"], env))
         _wait_for_port(f"http://127.0.0.1:{port}")
-        _banner(port, demo, env)
+        _banner(port, demo, env, sandbox_url)
         return _wait(processes)
     except KeyboardInterrupt:
         return 0
@@ -106,14 +108,14 @@ def main() -> int:
             embedded_redis.shutdown(save=False, now=True)
 
 
-def _banner(port: str, demo: str, env: dict[str, str]) -> None:
+def _banner(port: str, demo: str, env: dict[str, str], sandbox_url: str) -> None:
     odoo = env["ODOO_URL"]
     print(f"""
   Rebar is running: http://127.0.0.1:{port}
 
   Demo sign-ins (password shown after the slash):
 {demo.rstrip()}
-  Odoo: {odoo}{' (the sandbox; its bills: ' + odoo + '/)' if odoo.rstrip('/') == SANDBOX_ODOO_URL else ''}
+  Odoo: {odoo}{' (the Odoo sandbox: open it to see its POs and bills)' if odoo.rstrip('/') == sandbox_url else ''}
   An API key for Acme Concrete:  .venv/bin/flask --app wsgi create-api-key --partner 1 --scopes purchase_orders:read,invoices:read,invoices:write
   Press Ctrl-C to stop everything.
 """, flush=True)
