@@ -81,12 +81,17 @@ class Worker:
             self._log.close()
 
     def stop(self) -> None:
+        """SIGTERM as an operator would; anything of the worker's still alive after is killed."""
         if self.process.poll() is None:
+            family = psutil.Process(self.process.pid).children(recursive=True)
             os.killpg(self.process.pid, signal.SIGTERM)
             try:
                 self.process.wait(15)
             except subprocess.TimeoutExpired:
                 self.kill_hard()
+            for leftover in family:
+                if leftover.is_running():
+                    leftover.kill()
         if not self._log.closed:
             self._log.close()
 
