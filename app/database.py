@@ -4,7 +4,9 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from decimal import Decimal
 
-from sqlalchemy import DateTime, Numeric
+import enum
+
+from sqlalchemy import DateTime, Enum, Numeric
 from sqlalchemy.types import TypeDecorator
 
 
@@ -50,3 +52,9 @@ class Money(TypeDecorator):
 
 
 Quantity = Money
+
+
+def string_enum(enum_cls: type[enum.Enum], length: int = 32) -> Enum:
+    """An enum stored as its values in a VARCHAR, so adding a member needs no type migration."""
+    return Enum(enum_cls, native_enum=False, length=length,
+                values_callable=lambda members: [m.value for m in members])

@@ -4,10 +4,10 @@ import enum
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Enum, String, Text, UniqueConstraint
+from sqlalchemy import JSON, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.database import UTCDateTime, utcnow
+from app.database import UTCDateTime, string_enum, utcnow
 from app.extensions import db
 
 
@@ -34,10 +34,8 @@ class OutboxEvent(db.Model):
     subject_id: Mapped[int] = mapped_column(index=True)
     partner_id: Mapped[int | None] = mapped_column(index=True)
     payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
-    state: Mapped[DeliveryState] = mapped_column(
-        Enum(DeliveryState, native_enum=False, length=16,
-             values_callable=lambda e: [m.value for m in e]),
-        default=DeliveryState.QUEUED, index=True)
+    state: Mapped[DeliveryState] = mapped_column(string_enum(DeliveryState, length=16),
+                                                 default=DeliveryState.QUEUED, index=True)
     attempts: Mapped[int] = mapped_column(default=0)
     last_error: Mapped[str | None] = mapped_column(Text)
     next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

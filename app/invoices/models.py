@@ -4,10 +4,10 @@ import enum
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import Enum, ForeignKey, LargeBinary, String, UniqueConstraint
+from sqlalchemy import ForeignKey, LargeBinary, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.database import Money, Quantity, UTCDateTime, utcnow
+from app.database import Money, Quantity, UTCDateTime, string_enum, utcnow
 from app.extensions import db
 from app.partners.models import Partner
 from app.purchasing.models import PurchaseOrder, PurchaseOrderLine
@@ -28,11 +28,6 @@ class InvoiceStatus(str, enum.Enum):
         return self is InvoiceStatus.SUBMITTED
 
 
-def _enum(enum_cls):
-    return Enum(enum_cls, native_enum=False, length=32,
-                values_callable=lambda e: [m.value for m in e])
-
-
 class Invoice(db.Model):
     __tablename__ = "invoices"
     __table_args__ = (UniqueConstraint("partner_id", "number_key"),)
@@ -45,7 +40,7 @@ class Invoice(db.Model):
     invoice_date: Mapped[date]
     currency_code: Mapped[str] = mapped_column(String(3))
     amount_untaxed: Mapped[Decimal] = mapped_column(Money)
-    status: Mapped[InvoiceStatus] = mapped_column(_enum(InvoiceStatus), default=InvoiceStatus.SUBMITTED)
+    status: Mapped[InvoiceStatus] = mapped_column(string_enum(InvoiceStatus), default=InvoiceStatus.SUBMITTED)
     odoo_bill_name: Mapped[str | None] = mapped_column(String(64))
     odoo_payment_state: Mapped[str | None] = mapped_column(String(32))
     submitted_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
@@ -89,7 +84,7 @@ class InvoiceFile(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     invoice_id: Mapped[int] = mapped_column(ForeignKey("invoices.id"), index=True)
-    kind: Mapped[FileKind] = mapped_column(_enum(FileKind))
+    kind: Mapped[FileKind] = mapped_column(string_enum(FileKind))
     filename: Mapped[str] = mapped_column(String(255))
     content_type: Mapped[str] = mapped_column(String(100))
     size: Mapped[int]

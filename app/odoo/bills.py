@@ -8,6 +8,7 @@ from __future__ import annotations
 import base64
 import logging
 from contextlib import AbstractContextManager
+from typing import Callable
 
 from markupsafe import escape
 
@@ -55,32 +56,35 @@ def _bill_request(invoice: Invoice) -> mappers.BillRequest:
             for line in invoice.lines))
 
 
+def _export_once(client: OdooClient, local: tuple[str, int], model: str, domain: list,
+                 create: Callable[[], int], context: dict) -> int:
+    """Search Odoo for what a crashed earlier run may have made; create only if absent; bind."""
+    existing = client.search(model, domain, order="id asc", limit=1, context=context)
+    if existing:
+        log.info("%s %s already in Odoo as %s %s; binding it", *local, model, existing[0])
+        odoo_id = existing[0]
+    else:
+        odoo_id = create()
+        log.info("created %s %s for %s %s", model, odoo_id, *local)
+    binder.bind(local[0], local[1], model, odoo_id)
+    return odoo_id
+
+
 def _find_or_create_bill(client: OdooClient, invoice: Invoice, context: dict) -> int:
     domain = mappers.existing_bill_domain(invoice.partner.odoo_partner_id, invoice.number,
                                           invoice.purchase_order.buyer_company_odoo_id)
-    existing = client.search(BILL, domain, order="id asc", limit=1, context=context)
-    if existing:
-        log.info("bill for invoice %s already in Odoo as %s; binding it", invoice.id, existing[0])
-        bill_id = existing[0]
-    else:
-        bill_id = client.create(BILL, mappers.bill_values(_bill_request(invoice)), context=context)
-        log.info("created draft bill %s for invoice %s", bill_id, invoice.id)
-    binder.bind("invoice", invoice.id, BILL, bill_id)
-    return bill_id
+    values = mappers.bill_values(_bill_request(invoice))
+    return _export_once(client, ("invoice", invoice.id), BILL, domain,
+                        lambda: client.create(BILL, values, context=context), context)
 
 
 def _attach(client: OdooClient, invoice_file: InvoiceFile, bill_id: int, context: dict) -> None:
-    existing = client.search(ATTACHMENT, [("res_model", "=", BILL), ("res_id", "=", bill_id),
-                                          ("name", "=", invoice_file.filename)],
-                             limit=1, context=context)
-    if existing:
-        attachment_id = existing[0]
-    else:
-        values = mappers.attachment_values(invoice_file.filename,
-                                           base64.b64encode(invoice_file.content).decode("ascii"),
-                                           invoice_file.content_type, bill_id)
-        attachment_id = client.create(ATTACHMENT, values, context=context)
-    binder.bind("invoice_file", invoice_file.id, ATTACHMENT, attachment_id)
+    domain = [("res_model", "=", BILL), ("res_id", "=", bill_id), ("name", "=", invoice_file.filename)]
+    values = mappers.attachment_values(invoice_file.filename,
+                                       base64.b64encode(invoice_file.content).decode("ascii"),
+                                       invoice_file.content_type, bill_id)
+    _export_once(client, ("invoice_file", invoice_file.id), ATTACHMENT, domain,
+                 lambda: client.create(ATTACHMENT, values, context=context), context)
 
 
 def _post_note(client: OdooClient, invoice: Invoice, bill_id: int, correlation_id: str | None,
@@ -88,17 +92,12 @@ def _post_note(client: OdooClient, invoice: Invoice, bill_id: int, correlation_i
     body = (f"<p>Submitted through the Rebar partner portal as {escape(invoice.portal_reference)} "
             f"(invoice {escape(invoice.number)}, {escape(invoice.purchase_order.number)}).</p>"
             f"<p>Correlation id: {escape(correlation_id or '-')}</p>")
-    existing = client.search(MESSAGE, [("model", "=", BILL), ("res_id", "=", bill_id),
-                                       ("body", "ilike", invoice.portal_reference)],
-                             limit=1, context=context)
-    if existing:
-        message_id = existing[0]
-    else:
-        attachment_ids = [binder.odoo_id_for("invoice_file", f.id, ATTACHMENT) for f in invoice.files]
-        message_id = client.message_post(BILL, bill_id, body=body,
-                                         attachment_ids=[a for a in attachment_ids if a],
-                                         context=context)
-    binder.bind("invoice_note", invoice.id, MESSAGE, message_id)
+    domain = [("model", "=", BILL), ("res_id", "=", bill_id), ("body", "ilike", invoice.portal_reference)]
+    attachment_ids = [a for a in (binder.odoo_id_for("invoice_file", f.id, ATTACHMENT)
+                                  for f in invoice.files) if a]
+    _export_once(client, ("invoice_note", invoice.id), MESSAGE, domain,
+                 lambda: client.message_post(BILL, bill_id, body=body, attachment_ids=attachment_ids,
+                                             context=context), context)
 
 
 def _mark_in_review(client: OdooClient, invoice: Invoice, bill_id: int) -> None:
