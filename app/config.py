@@ -1,6 +1,7 @@
 """Settings from the environment, with safe defaults for the embedded mode."""
 from __future__ import annotations
 
+import hashlib
 import os
 from pathlib import Path
 from typing import Any, Mapping
@@ -23,6 +24,14 @@ def _bool(value: str | None, default: bool = False) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
+def _default_queue(rebar_env: str) -> str:
+    """In development each checkout gets its own queue, so two clones sharing the machine's
+    Redis never run each other's jobs."""
+    if rebar_env == "production":
+        return "rebar"
+    return f"rebar-{hashlib.sha1(str(PROJECT_ROOT).encode()).hexdigest()[:8]}"
+
+
 def load_config(environ: Mapping[str, str] | None = None) -> dict[str, Any]:
     """Build the Flask config from environment variables (see README, "Configuration")."""
     env = os.environ if environ is None else environ
@@ -33,7 +42,7 @@ def load_config(environ: Mapping[str, str] | None = None) -> dict[str, Any]:
         "API_KEY_PEPPER": env.get("API_KEY_PEPPER", DEV_API_KEY_PEPPER),
         "SQLALCHEMY_DATABASE_URI": env.get("DATABASE_URL", sqlite_default),
         "REDIS_URL": env.get("REDIS_URL", "redis://127.0.0.1:6379/0"),
-        "RQ_QUEUE": env.get("RQ_QUEUE", "rebar"),
+        "RQ_QUEUE": env.get("RQ_QUEUE", _default_queue(env.get("REBAR_ENV", "development"))),
         "ODOO_URL": env.get("ODOO_URL", SANDBOX_ODOO_URL),
         "ODOO_DB": env.get("ODOO_DB", "portal_test"),
         "ODOO_LOGIN": env.get("ODOO_LOGIN", "admin"),
@@ -58,6 +67,7 @@ def load_config(environ: Mapping[str, str] | None = None) -> dict[str, Any]:
         "BABEL_DEFAULT_LOCALE": "en",
         "BABEL_DEFAULT_TIMEZONE": env.get("DEFAULT_TIMEZONE", "UTC"),
         "LOG_LEVEL": env.get("LOG_LEVEL", "INFO"),
+        "RQ_LOG_LEVEL": env.get("RQ_LOG_LEVEL", "INFO"),
         "LOG_FORMAT": env.get("LOG_FORMAT", "json"),
     }
 

@@ -81,8 +81,12 @@ def _stop(processes: list[subprocess.Popen]) -> None:
 
 
 def main() -> int:
+    # A shell starts background jobs with SIGINT ignored; Ctrl-C must still stop us.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     INSTANCE_DIR.mkdir(exist_ok=True)
     env = dict(os.environ)
+    env.setdefault("LOG_LEVEL", "WARNING")
+    env.setdefault("RQ_LOG_LEVEL", "WARNING")
     env.setdefault("DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'rebar.db'}")
     env.setdefault("REDIS_URL", "redis://127.0.0.1:6379/0")
     sandbox_port = env.get("ODOO_SANDBOX_PORT", "8169")
@@ -97,8 +101,8 @@ def main() -> int:
         embedded_redis_pid, env["REDIS_URL"] = _start_embedded_redis()
     try:
         if env["ODOO_URL"].rstrip("/") == sandbox_url:
-            processes.append(_spawn([PYTHON, "-m", "odoo_sandbox", "--port", sandbox_port, "--state-file",
-                                     str(INSTANCE_DIR / "odoo-sandbox.json")], env))
+            processes.append(_spawn([PYTHON, "-m", "odoo_sandbox", "--quiet", "--port", sandbox_port,
+                                     "--state-file", str(INSTANCE_DIR / "odoo-sandbox.json")], env))
             _wait_for_port(sandbox_url)
         subprocess.run(_flask("db", "upgrade"), cwd=PROJECT_ROOT, env=env, check=True)
         demo = subprocess.run(_flask("seed-demo"), cwd=PROJECT_ROOT, env=env, check=True,
@@ -106,7 +110,7 @@ def main() -> int:
         subprocess.run(_flask("sync-purchase-orders"), cwd=PROJECT_ROOT, env=env, check=False)
         processes.append(_spawn(_flask("worker"), env))
         processes.append(_spawn([PYTHON, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}",
-                                 "--workers", "2", "--threads", "4", "--access-logfile", "-",
+                                 "--workers", "2", "--threads", "4", "--log-level", "warning",
                                  "wsgi:app"], env))
         _wait_for_port(f"http://127.0.0.1:{port}")
         _banner(port, demo, env, sandbox_url)
@@ -128,8 +132,9 @@ def _banner(port: str, demo: str, env: dict[str, str], sandbox_url: str) -> None
   Demo sign-ins (password shown after the slash):
 {demo.rstrip()}
   Odoo: {odoo}{' (the Odoo sandbox: open it to see its POs and bills)' if odoo.rstrip('/') == sandbox_url else ''}
-  An API key for Acme Concrete:  .venv/bin/flask --app wsgi create-api-key --partner 1 --scopes purchase_orders:read,invoices:read,invoices:write
-  Press Ctrl-C to stop everything.
+  An API key (partner ids are listed above):
+    .venv/bin/flask --app wsgi create-api-key --partner 1 --scopes purchase_orders:read,invoices:read,invoices:write
+  Logs: warnings and errors only (LOG_LEVEL=INFO for more). Press Ctrl-C to stop everything.
 """, flush=True)
 
 

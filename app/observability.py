@@ -46,8 +46,9 @@ class JsonFormatter(logging.Formatter):
 
 
 def configure_logging(app: Flask) -> None:
+    """One handler on the "rebar" logger per process; tests leave logging to pytest."""
     root = logging.getLogger("rebar")
-    if getattr(root, "_rebar_configured", False):
+    if app.config.get("TESTING") or getattr(root, "_rebar_configured", False):
         return
     handler = logging.StreamHandler(sys.stderr)
     if app.config["LOG_FORMAT"] == "json":

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import logging
 import sys
 
 from werkzeug.serving import make_server
@@ -22,6 +23,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--login", default=DEFAULT_LOGIN)
     parser.add_argument("--password", default=DEFAULT_PASSWORD)
     parser.add_argument("--api-key", default=DEFAULT_API_KEY)
+    parser.add_argument("--quiet", action="store_true", help="no per-request log lines")
     return parser.parse_args(argv)
 
 
@@ -29,6 +31,8 @@ def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
     app = create_sandbox_app(flavour=args.flavour, state_file=args.state_file, db=args.db,
                              login=args.login, password=args.password, api_key=args.api_key)
+    if args.quiet:
+        logging.getLogger("werkzeug").setLevel(logging.WARNING)
     server = make_server(args.host, args.port, app, threaded=True)
     print(f"Odoo {args.flavour} sandbox on http://{args.host}:{server.server_port} "
           f"(db {args.db}, login {args.login})", file=sys.stderr, flush=True)

@@ -52,6 +52,8 @@ def test_valid_invoice_writes_invoice_lines_files_audit_and_outbox(acme):
     assert invoice.files[0].content_type == "application/pdf"
     event = db.session.scalar(select(OutboxEvent))
     assert (event.topic, event.subject_id) == ("invoice.submitted", invoice.id)
+    from app.integration.queue import get_queue, outbox_job_id
+    assert get_queue().job_ids == [outbox_job_id(event.id)]  # enqueued by the commit, not before
 
 
 def test_over_billing_is_refused_with_the_quantity_left(acme):

@@ -139,8 +139,8 @@ def test_transient_error_schedules_a_retry(odoo, app, mode):
     assert deliver(invoice) == "retrying"
     event = event_for(invoice)
     assert event.state is DeliveryState.RETRYING and event.attempts == 1 and event.next_attempt_at
-    from app.integration.queue import get_queue
-    assert event.job_id in get_queue().scheduled_job_registry.get_job_ids()
+    from app.integration.queue import get_queue, outbox_job_id
+    assert outbox_job_id(event.id) in get_queue().scheduled_job_registry.get_job_ids()
     from tests.odoo_helpers import clear_faults
     clear_faults(odoo)
     assert deliver(invoice) == "synced"

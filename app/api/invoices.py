@@ -14,7 +14,7 @@ from app.database import utcnow
 from app.extensions import db
 from app.invoices.presenters import delivery_for
 from app.invoices.services import (InvoiceNotFound, InvoiceRejected, InvoiceRequest, LineRequest,
-                                   get_partner_invoice, submit_invoice)
+                                   get_partner_invoice, partner_invoices, submit_invoice)
 from app.uploads import Upload
 
 
@@ -91,6 +91,13 @@ def create_invoice():
     response.status_code = 201
     response.headers["Location"] = url_for("api.get_invoice", invoice_id=invoice.id)
     return response
+
+
+@bp.get("/invoices")
+@require_scope("invoices:read")
+def list_invoices():
+    invoices = partner_invoices(current_api_key().partner_id)
+    return jsonify({"data": [invoice_detail(i, delivery_for(i)) for i in invoices]})
 
 
 @bp.get("/invoices/<int:invoice_id>")

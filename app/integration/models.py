@@ -44,10 +44,6 @@ class OutboxEvent(db.Model):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
-    @property
-    def job_id(self) -> str:
-        return f"outbox-{self.id}"
-
 
 class OdooBinding(db.Model):
     """Binder: one portal record ⇄ one Odoo record, unique both ways."""

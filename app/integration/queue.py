@@ -21,17 +21,19 @@ def get_queue(connection: Redis | None = None) -> Queue:
                  default_timeout=JOB_TIMEOUT_SECONDS)
 
 
+def outbox_job_id(event_id: int) -> str:
+    """Job ids are global in a Redis database: the queue name keeps two portals sharing one
+    Redis from replacing each other's jobs."""
+    return f"{current_app.config['RQ_QUEUE']}-outbox-{event_id}"
+
+
 def enqueue_outbox_event(event_id: int, *, delay: timedelta | None = None) -> None:
     """Queue delivery of one outbox row; the job id makes a second enqueue replace the first."""
     queue = get_queue()
-    options = dict(job_id=f"outbox-{event_id}", result_ttl=RESULT_TTL_SECONDS,
+    options = dict(job_id=outbox_job_id(event_id), result_ttl=RESULT_TTL_SECONDS,
                    failure_ttl=7 * 24 * 3600, job_timeout=JOB_TIMEOUT_SECONDS)
     if delay:
         queue.enqueue_in(delay, "app.integration.jobs.deliver_outbox_event", event_id, **options)
     else:
         queue.enqueue("app.integration.jobs.deliver_outbox_event", event_id, **options)
 
-
-def enqueue_task(func_path: str, *args, job_id: str) -> None:
-    get_queue().enqueue(func_path, *args, job_id=job_id, result_ttl=RESULT_TTL_SECONDS,
-                        job_timeout=JOB_TIMEOUT_SECONDS)

@@ -37,7 +37,7 @@ def run_worker(app: Flask, *, burst: bool = False, with_cron: bool = True) -> No
     try:
         connection = get_redis()
         worker = Worker([get_queue(connection)], connection=connection)
-        worker.work(with_scheduler=True, burst=burst, logging_level=app.config["LOG_LEVEL"])
+        worker.work(with_scheduler=True, burst=burst, logging_level=app.config["RQ_LOG_LEVEL"])
     finally:
         if cron_process is not None and cron_process.is_alive():
             cron_process.terminate()

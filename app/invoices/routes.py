@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import re
 
-from flask import Blueprint, abort, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from io import BytesIO
@@ -61,6 +61,7 @@ def new_invoice():
     balances = line_balances(order)
     form = InvoiceForm()
     if request.method == "GET":
+        form.invoice_date.data = utcnow().date().isoformat()
         for balance in balances:
             form.lines.append_entry({"purchase_order_line_id": balance.line.id, "quantity": ""})
     errors: dict[str, str] = {}
@@ -73,7 +74,8 @@ def new_invoice():
             invoice = submit_invoice(current_user.partner_id, invoice_request,
                                      actor=current_user._get_current_object(), today=utcnow().date())
             db.session.commit()
-            return redirect(url_for("invoices.show_invoice", invoice_id=invoice.id, submitted=1))
+            flash(_("Invoice %(number)s was submitted.", number=invoice.number), "success")
+            return redirect(url_for("invoices.show_invoice", invoice_id=invoice.id))
         except InvoiceRejected as rejected:
             db.session.rollback()
             errors = _form_errors(rejected.errors, row_of_line, form)
