@@ -157,14 +157,60 @@ def test_gives_up_after_the_attempt_budget(odoo, app):
     assert "Gave up after 2 attempts" in event_for(invoice).last_error
 
 
-def test_existing_bill_with_same_partner_and_ref_is_adopted(odoo, app):
+def test_a_keyed_in_bill_with_the_same_ref_is_not_adopted(odoo, app):
+    """A paper bill AP typed in with the vendor's number must not swallow the portal invoice."""
     from app.integration.jobs import odoo_client
     partner = synced_partner()
     invoice = submit(partner)
     odoo_client().create("account.move", {"move_type": "in_invoice", "partner_id": 45, "ref": "SUB-1",
-                                          "invoice_date": "2026-12-01"})
-    deliver(invoice)
+                                          "invoice_date": "2026-12-01", "invoice_line_ids": [
+                                              (0, 0, {"name": "Paper bill", "quantity": 1, "price_unit": 999})]})
+    assert deliver(invoice) == "failed"
+    assert "does not match this invoice" in event_for(invoice).last_error
+    assert invoice.status is InvoiceStatus.SUBMITTED
+    assert len(bills_for_ref(odoo, "SUB-1")) == 1 and sandbox_state(odoo)["attachments"] == []
+
+
+def test_a_bill_with_exactly_our_lines_is_adopted(odoo, app):
+    from app.integration.jobs import odoo_client
+    partner = synced_partner()
+    invoice = submit(partner, quantities=("12.5",))
+    odoo_client().create("account.move", {"move_type": "in_invoice", "partner_id": 45, "ref": "SUB-1",
+                                          "invoice_date": "2026-12-01", "invoice_line_ids": [
+                                              (0, 0, {"name": "x", "quantity": 12.5, "price_unit": 135,
+                                                      "purchase_line_id": 27})]})
+    assert deliver(invoice) == "synced"
     assert len(bills_for_ref(odoo, "SUB-1")) == 1
+
+
+def test_files_with_the_same_name_are_all_attached(odoo, app):
+    partner = synced_partner()
+    invoice = submit(partner, support=[Upload("image.png", PNG_BYTES), Upload("image.png", PNG_BYTES + b"\0")])
+    assert [f.filename for f in invoice.files][1:] == ["image.png", "image-2.png"]
+    assert deliver(invoice) == "synced"
+    [bill] = bills_for_ref(odoo, "SUB-1")
+    assert len([a for a in sandbox_state(odoo)["attachments"] if a["res_id"] == bill["id"]]) == 3
+
+
+def test_an_unexpected_error_needs_attention_instead_of_hanging(odoo, app, monkeypatch):
+    partner = synced_partner()
+    invoice = submit(partner)
+    monkeypatch.setitem(jobs.TOPIC_HANDLERS, "invoice.submitted",
+                        lambda event: (_ for _ in ()).throw(ValueError("boom")))
+    assert deliver(invoice) == "failed"
+    assert "Unexpected error (ValueError)" in event_for(invoice).last_error
+
+
+def test_a_push_that_keeps_dying_stops_at_the_attempt_budget(odoo, app):
+    app.config["PUSH_MAX_ATTEMPTS"] = 3
+    partner = synced_partner()
+    invoice = submit(partner)
+    event = event_for(invoice)
+    event.state, event.attempts = DeliveryState.SENDING, 3  # three runs killed mid-push
+    db.session.commit()
+    jobs.reconcile_outbox(stale_after_seconds=0)
+    assert deliver(invoice) == "failed"
+    assert "Gave up after 3 attempts" in event_for(invoice).last_error
 
 
 def test_bill_state_is_read_back(odoo, app):

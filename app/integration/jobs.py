@@ -19,7 +19,7 @@ from app.integration.queue import enqueue_outbox_event, get_redis
 from app.invoices.models import Invoice, InvoiceStatus
 from app.observability import set_correlation_id
 from app.odoo import binder
-from app.odoo.bills import push_invoice, read_bill_statuses
+from app.odoo.bills import ExportConflict, push_invoice, read_bill_statuses
 from app.odoo.client import OdooClient, client_from_settings
 from app.odoo.errors import OdooError, OdooPermanentError, OdooTransientError
 from app.odoo.purchase_orders import sync_partner
@@ -76,6 +76,10 @@ def deliver_outbox_event(event_id: int) -> str:
     if handler is None:
         _fail(outbox_event, f"No handler for {outbox_event.topic}")
         return "failed"
+    if outbox_event.attempts >= current_app.config["PUSH_MAX_ATTEMPTS"]:
+        _fail(outbox_event, f"Gave up after {outbox_event.attempts} attempts; the last one "
+                            "stopped without finishing (worker killed or restarted).")
+        return "failed"
     outbox_event.state = DeliveryState.SENDING
     outbox_event.attempts += 1
     db.session.commit()
@@ -85,9 +89,18 @@ def deliver_outbox_event(event_id: int) -> str:
         db.session.rollback()
         _fail(outbox_event, f"Odoo refused it: {exc.message}")
         return "failed"
+    except ExportConflict as exc:
+        db.session.rollback()
+        _fail(outbox_event, str(exc))
+        return "failed"
     except (OdooTransientError, LockBusy) as exc:
         db.session.rollback()
         return _schedule_retry(outbox_event, str(getattr(exc, "message", exc)))
+    except Exception as exc:
+        db.session.rollback()
+        log.exception("unexpected error delivering outbox event", extra={"outbox_id": event_id})
+        _fail(outbox_event, f"Unexpected error ({type(exc).__name__}); the details are in the worker log.")
+        return "failed"
     outbox_event.state = DeliveryState.SYNCED
     outbox_event.delivered_at = utcnow()
     outbox_event.last_error = None

@@ -196,8 +196,10 @@ def _record_invoice(partner_id, purchase_order, number, invoice_date, lines, fil
         invoice.lines.append(InvoiceLine(purchase_order_line=balance.line, quantity=quantity,
                                          unit_price=balance.line.unit_price, amount=amount))
         invoice.amount_untaxed += amount
+    used_names: set[str] = set()
     for kind, checked in files:
-        invoice.files.append(InvoiceFile(kind=kind, filename=checked.filename, size=checked.size,
+        invoice.files.append(InvoiceFile(kind=kind, filename=_unique_name(checked.filename, used_names),
+                                         size=checked.size,
                                          content_type=checked.content_type,
                                          sha256=checked.sha256, content=checked.content))
     db.session.add(invoice)
@@ -212,6 +214,17 @@ def _record_invoice(partner_id, purchase_order, number, invoice_date, lines, fil
                  amount_untaxed=str(invoice.amount_untaxed))
     outbox.publish("invoice.submitted", invoice, partner_id=partner_id)
     return invoice
+
+
+def _unique_name(filename: str, used: set[str]) -> str:
+    """Phones call every photo image.jpg; within one invoice each file needs its own name."""
+    stem, _, extension = filename.rpartition(".")
+    candidate, counter = filename, 1
+    while candidate.casefold() in used:
+        counter += 1
+        candidate = f"{stem}-{counter}.{extension}"
+    used.add(candidate.casefold())
+    return candidate
 
 
 def _set_submitter(invoice: Invoice, actor: Any) -> None:

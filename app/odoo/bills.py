@@ -22,6 +22,7 @@ from app.odoo.purchase_orders import refresh_order_lines
 log = logging.getLogger("rebar.odoo.bills")
 
 BILL = "account.move"
+BILL_LINE = "account.move.line"
 ATTACHMENT = "ir.attachment"
 MESSAGE = "mail.message"
 
@@ -56,11 +57,19 @@ def _bill_request(invoice: Invoice) -> mappers.BillRequest:
             for line in invoice.lines))
 
 
+class ExportConflict(RuntimeError):
+    """Odoo already holds a record under our key that is not the one we would have made."""
+
+
 def _export_once(client: OdooClient, local: tuple[str, int], model: str, domain: list,
-                 create: Callable[[], int], context: dict) -> int:
+                 create: Callable[[], int], context: dict,
+                 is_ours: Callable[[int], bool] = lambda _odoo_id: True) -> int:
     """Search Odoo for what a crashed earlier run may have made; create only if absent; bind."""
     existing = client.search(model, domain, order="id asc", limit=1, context=context)
     if existing:
+        if not is_ours(existing[0]):
+            raise ExportConflict(f"Odoo already has {model} {existing[0]} under the same key, "
+                                 "and it does not match this invoice; accounts payable must resolve it.")
         log.info("%s %s already in Odoo as %s %s; binding it", *local, model, existing[0])
         odoo_id = existing[0]
     else:
@@ -73,9 +82,18 @@ def _export_once(client: OdooClient, local: tuple[str, int], model: str, domain:
 def _find_or_create_bill(client: OdooClient, invoice: Invoice, context: dict) -> int:
     domain = mappers.existing_bill_domain(invoice.partner.odoo_partner_id, invoice.number,
                                           invoice.purchase_order.buyer_company_odoo_id)
-    values = mappers.bill_values(_bill_request(invoice))
+    request = _bill_request(invoice)
+    values = mappers.bill_values(request)
+
+    def is_ours(bill_id: int) -> bool:
+        """A bill someone keyed in by hand with the same reference is not adopted: only one
+        whose PO-linked lines are exactly this invoice's (what a crashed run of ours left)."""
+        lines = client.search_read(BILL_LINE, [("move_id", "=", bill_id), ("purchase_line_id", "!=", False)],
+                                   ["purchase_line_id", "quantity"], context=context)
+        return mappers.bill_lines_match(request, lines)
+
     return _export_once(client, ("invoice", invoice.id), BILL, domain,
-                        lambda: client.create(BILL, values, context=context), context)
+                        lambda: client.create(BILL, values, context=context), context, is_ours)
 
 
 def _attach(client: OdooClient, invoice_file: InvoiceFile, bill_id: int, context: dict) -> None:

@@ -168,6 +168,14 @@ def _bill_line_values(line: BillLine) -> dict[str, Any]:
     return values
 
 
+def bill_lines_match(bill: BillRequest, odoo_lines: list[dict[str, Any]]) -> bool:
+    """Whether a bill's PO-linked lines (as read from Odoo) are exactly the requested ones."""
+    wanted = sorted((line.purchase_line_odoo_id, round(float(line.quantity), 4)) for line in bill.lines)
+    found = sorted((_many2one(line["purchase_line_id"])[0], round(float(line["quantity"]), 4))
+                   for line in odoo_lines)
+    return wanted == found
+
+
 def existing_bill_domain(odoo_partner_id: int, vendor_reference: str, company_odoo_id: int) -> list:
     return [("move_type", "=", "in_invoice"), ("partner_id", "=", odoo_partner_id),
             ("ref", "=", vendor_reference), ("state", "!=", "cancel"),
