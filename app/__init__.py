@@ -20,6 +20,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     check_production_safety(app.config)
 
     _init_extensions(app)
+    _register_url_converters(app)
     _register_blueprints(app)
     _register_cli(app)
 
@@ -43,6 +44,20 @@ def _init_extensions(app: Flask) -> None:
     init_i18n(app, babel)
     configure_logging(app)
     init_request_ids(app)
+
+
+def _register_url_converters(app: Flask) -> None:
+    from werkzeug.routing import IntegerConverter
+
+    from app.database import MAX_DATABASE_ID
+
+    class RowIdConverter(IntegerConverter):
+        """`<id:name>`: a positive row id; anything else is simply not found (never a 500)."""
+
+        def __init__(self, url_map) -> None:
+            super().__init__(url_map, min=1, max=MAX_DATABASE_ID)
+
+    app.url_map.converters["id"] = RowIdConverter
 
 
 def _register_blueprints(app: Flask) -> None:

@@ -55,6 +55,7 @@ def load_config(environ: Mapping[str, str] | None = None) -> dict[str, Any]:
         "PUSH_MAX_ATTEMPTS": int(env.get("PUSH_MAX_ATTEMPTS", "8")),
         "PUSH_RETRY_BASE_SECONDS": float(env.get("PUSH_RETRY_BASE_SECONDS", "5")),
         "BILL_LOCK_SECONDS": int(env.get("BILL_LOCK_SECONDS", "30")),
+        "QUANTITY_DECIMALS": int(env.get("QUANTITY_DECIMALS", "2")),
         "MAX_UPLOAD_BYTES": int(env.get("MAX_UPLOAD_BYTES", str(10 * 1024 * 1024))),
         "MAX_CONTENT_LENGTH": int(env.get("MAX_REQUEST_BYTES", str(40 * 1024 * 1024))),
         "SESSION_COOKIE_HTTPONLY": True,

@@ -10,6 +10,14 @@ from sqlalchemy import DateTime, Enum, Numeric
 from sqlalchemy.types import TypeDecorator
 
 
+MAX_DATABASE_ID = 2**31 - 1
+
+
+def is_database_id(value: object) -> bool:
+    """A value that can be a row id: an int (not a bool) within the INTEGER column range."""
+    return isinstance(value, int) and not isinstance(value, bool) and 0 < value <= MAX_DATABASE_ID
+
+
 def utcnow() -> datetime:
     return datetime.now(timezone.utc)
 

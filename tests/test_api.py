@@ -81,10 +81,24 @@ def test_validation_errors_are_problem_json_422_and_store_nothing(api, mutate, f
     assert db.session.scalar(select(func.count()).select_from(Invoice)) == 0
 
 
-def test_non_json_body_is_a_422_not_a_500(api):
+@pytest.mark.parametrize("data, content_type", [
+    ("<xml/>", "text/xml"), ("[" * 100_000, "application/json"), ('{"a": 1', "application/json"),
+    ("[1, 2]", "application/json"), ('{"purchase_order_id": ' + str(2**70) + "}", "application/json"),
+    ('{"invoice_number": "\\ud800"}', "application/json"),
+])
+def test_malformed_bodies_are_a_422_not_a_500(api, data, content_type):
     client, headers, _ = api
-    response = client.post("/api/v1/invoices", data="<xml/>", headers=headers, content_type="text/xml")
-    assert response.status_code == 422
+    response = client.post("/api/v1/invoices", data=data, headers=headers, content_type=content_type)
+    assert response.status_code == 422, response.get_data(as_text=True)[:200]
+    assert response.mimetype == "application/problem+json"
+
+
+@pytest.mark.parametrize("path", ["/api/v1/purchase-orders/99999999999999999999999",
+                                  "/api/v1/invoices/99999999999999999999999", "/api/v1/invoices/0",
+                                  "/api/v1/purchase-orders/-1"])
+def test_out_of_range_ids_are_404(api, path):
+    client, headers, _ = api
+    assert client.get(path, headers=headers).status_code == 404
 
 
 def test_duplicate_number_over_api(api):

@@ -82,7 +82,8 @@ def test_no_lines_filled_in(signed_in):
 @pytest.mark.parametrize("field, value", [
     ("lines-0-purchase_order_line_id", "abc"), ("lines-0-purchase_order_line_id", "99999"),
     ("invoice_date", "not-a-date"), ("lines-0-quantity", "1e30"), ("lines-0-quantity", "-5"),
-    ("invoice_number", "x" * 500),
+    ("invoice_number", "x" * 500), ("lines-0-purchase_order_line_id", "²"),
+    ("lines-0-quantity", "1_0"), ("invoice_number", "INV\u200b-1"), ("invoice_date", "2026-W48-1"),
 ])
 def test_tampered_or_absurd_values_get_a_clear_error_not_a_500(signed_in, field, value):
     client, order = signed_in
@@ -113,6 +114,14 @@ def test_request_over_the_size_limit_gets_a_page(app, signed_in):
                            content_type="multipart/form-data")
     assert response.status_code == 413
     assert "must be under" in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("path", ["/purchase-orders/99999999999999999999999", "/invoices/99999999999999999999999",
+                                  "/invoices/99999999999999999999999/files/1",
+                                  "/invoices/new?purchase_order=99999999999999999999999"])
+def test_out_of_range_ids_are_404_not_500(signed_in, path):
+    client, _ = signed_in
+    assert client.get(path).status_code == 404
 
 
 def test_po_page_shows_balances_and_last_sync(signed_in):

@@ -58,7 +58,7 @@ def test_valid_invoice_writes_invoice_lines_files_audit_and_outbox(acme):
 
 def test_over_billing_is_refused_with_the_quantity_left(acme):
     partner, user, order = acme
-    errors = rejected(partner, user, request_for(order, [(0, "40.0001")]))
+    errors = rejected(partner, user, request_for(order, [(0, "40.01")]))
     assert errors == {"lines[0].quantity": "Quantity is more than the 40 left to bill on this line."}
     nothing_stored()
 
@@ -80,14 +80,23 @@ def test_already_billed_in_odoo_counts(app):
 
 
 @pytest.mark.parametrize("quantity, message", [
-    ("-1", "more than 0"), ("0", "more than 0"), ("1e30", "left to bill"), ("NaN", "as a number"),
-    ("Infinity", "as a number"), ("abc", "as a number"), ("1.23456", "4 decimal places"),
+    ("-1", "more than 0"), ("0", "more than 0"), ("1e30", "as a number"), (1e30, "left to bill"),
+    (Decimal("1E+30"), "left to bill"), (-2.5, "more than 0"), ("NaN", "as a number"), ([1], "as a number"),
+    ("Infinity", "as a number"), ("abc", "as a number"), ("1.234", "2 decimal places"), ("1_0", "as a number"), ("٣", "as a number"),
     ("", "Enter a quantity"), (True, "Enter a quantity"),
 ])
 def test_bad_quantities_are_refused_and_nothing_is_stored(acme, quantity, message):
     partner, user, order = acme
     errors = rejected(partner, user, request_for(order, [(0, quantity)]))
     assert message in errors["lines[0].quantity"]
+    nothing_stored()
+
+
+@pytest.mark.parametrize("number", ["INV\u200b-1", "\u202eINV-1", "\ufeffINV-1", "INV\ud800", "x" * 65,
+                                    True, 12345, None, ["INV-1"]])
+def test_invisible_characters_and_non_text_numbers_are_refused(acme, number):
+    partner, user, order = acme
+    assert "invoice_number" in rejected(partner, user, request_for(order, [(0, "1")], number=number))
     nothing_stored()
 
 
@@ -169,7 +178,8 @@ def test_unconfirmed_po_is_refused(app):
 
 @pytest.mark.parametrize("raw, message", [
     ("2026-13-01", "real date"), ("yesterday", "real date"), ("2026-12-31", "future"),
-    ("1999-01-01", "more recent"), (None, "real date"),
+    ("1999-01-01", "more recent"), (None, "real date"), ("2026-W48-1", "real date"),
+    ("20261201", "real date"), (20261201, "real date"),
 ])
 def test_bad_dates_are_refused(acme, raw, message):
     partner, user, order = acme

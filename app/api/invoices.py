@@ -64,6 +64,13 @@ def _attachments(raw: Any, errors: dict[str, str]) -> list[Upload]:
     return uploads
 
 
+def _json_body() -> Any:
+    try:
+        return request.get_json(silent=True)
+    except RecursionError:
+        return None
+
+
 _FIELD_NAMES = {"invoice_pdf": "attachments[0]"}
 
 
@@ -79,7 +86,7 @@ def _api_field(path: str) -> str:
 def create_invoice():
     key = current_api_key()
     try:
-        invoice_request = _parse_body(request.get_json(silent=True))
+        invoice_request = _parse_body(_json_body())
         invoice = submit_invoice(key.partner_id, invoice_request, actor=key, today=utcnow().date())
     except InvoiceRejected as rejected:
         db.session.rollback()
@@ -100,7 +107,7 @@ def list_invoices():
     return jsonify({"data": [invoice_detail(i, delivery_for(i)) for i in invoices]})
 
 
-@bp.get("/invoices/<int:invoice_id>")
+@bp.get("/invoices/<id:invoice_id>")
 @require_scope("invoices:read")
 def get_invoice(invoice_id: int):
     try:

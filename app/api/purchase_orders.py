@@ -15,7 +15,7 @@ def list_purchase_orders():
     return jsonify({"data": [purchase_order_summary(o) for o in orders]})
 
 
-@bp.get("/purchase-orders/<int:purchase_order_id>")
+@bp.get("/purchase-orders/<id:purchase_order_id>")
 @require_scope("purchase_orders:read")
 def get_purchase_order(purchase_order_id: int):
     try:

@@ -1,8 +1,9 @@
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 
-from babel.numbers import NumberFormatError, parse_decimal
+from babel.numbers import NumberFormatError, get_decimal_symbol, get_group_symbol, parse_decimal
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -11,6 +12,9 @@ from wtforms import FieldList, Form, FormField, HiddenField, StringField
 
 from app.invoices.services import InvoiceRequest, LineRequest
 from app.uploads import Upload
+
+
+_ASCII_DIGITS = re.compile(r"^[0-9]{1,10}$", re.ASCII)
 
 
 class InvoiceLineForm(Form):
@@ -31,9 +35,15 @@ class InvoiceForm(FlaskForm):
 
 
 def parse_locale_quantity(raw: str) -> Decimal | str:
-    """Parse as the user's locale writes numbers; hand back the text if it is not one."""
+    """Parse as the user's locale writes numbers; hand back the text if it is not one
+    (the service then says so). Only ASCII digits and the locale's own separators count."""
+    locale = str(get_locale())
+    text = raw.strip()
+    allowed = set("0123456789") | {get_decimal_symbol(locale), get_group_symbol(locale)}
+    if not text or not set(text) <= allowed:
+        return raw
     try:
-        return parse_decimal(raw.strip(), locale=str(get_locale()), strict=True)
+        return parse_decimal(text, locale=locale, strict=True)
     except (NumberFormatError, ValueError):
         return raw
 
@@ -53,7 +63,7 @@ def to_invoice_request(form: InvoiceForm, purchase_order_id: int) -> tuple[Invoi
         if not raw:
             continue
         line_id = row.form.purchase_order_line_id.data
-        lines.append(LineRequest(purchase_order_line_id=int(line_id) if str(line_id).isdigit() else line_id,
+        lines.append(LineRequest(purchase_order_line_id=int(line_id) if _ASCII_DIGITS.match(line_id or "") else line_id,
                                  quantity=parse_locale_quantity(raw)))
         row_of_line.append(row_index)
     support = [u for u in (_upload(s) for s in (form.support_files.data or [])) if u]

@@ -29,14 +29,14 @@ def list_invoices():
                            deliveries={i.id: delivery_for(i) for i in invoices})
 
 
-@bp.route("/invoices/<int:invoice_id>")
+@bp.route("/invoices/<id:invoice_id>")
 @partner_required
 def show_invoice(invoice_id: int):
     invoice = _load_invoice(invoice_id)
     return render_template("invoices/show.html", invoice=invoice, delivery=delivery_for(invoice))
 
 
-@bp.route("/invoices/<int:invoice_id>/files/<int:file_id>")
+@bp.route("/invoices/<id:invoice_id>/files/<id:file_id>")
 @partner_required
 def download_file(invoice_id: int, file_id: int):
     invoice = _load_invoice(invoice_id)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
@@ -12,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from app.audit import services as audit
+from app.database import is_database_id
 from app.extensions import db
 from app.i18n import quantity as format_quantity
 from app.i18n import round_money
@@ -22,9 +24,10 @@ from app.purchasing.services import (LineBalance, PurchaseOrderNotFound,
                                      get_partner_purchase_order, line_balances)
 from app.uploads import Upload, UploadRejected, check_invoice_pdf, check_support_file
 
-MAX_QUANTITY_DECIMALS = 4
 MAX_SUPPORT_FILES = 10
-INVOICE_NUMBER_RE = re.compile(r"^[^\x00-\x1f\x7f]{1,64}$")
+MAX_INVOICE_NUMBER_LENGTH = 64
+CANONICAL_DECIMAL_RE = re.compile(r"^-?[0-9]+(\.[0-9]+)?$", re.ASCII)
+ISO_DATE_RE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$", re.ASCII)
 EARLIEST_INVOICE_DATE = date(2000, 1, 1)
 
 
@@ -58,20 +61,22 @@ def invoice_number_key(number: str) -> str:
     return " ".join(number.split()).casefold()
 
 
-def parse_quantity(raw: Any) -> Decimal:
-    """Canonical decimals only ('12.5', 12.5); locale formats are the form's job."""
+def parse_quantity(raw: Any, max_decimals: int) -> Decimal:
+    """Canonical decimals only ('12.5', 12.5, Decimal); locale formats are the form's job."""
     if isinstance(raw, bool) or raw is None or raw == "":
         raise ValueError("Enter a quantity.")
+    if isinstance(raw, str) and not CANONICAL_DECIMAL_RE.match(raw.strip()):
+        raise ValueError("Enter the quantity as a number, like 12.5.")
     try:
-        value = Decimal(str(raw).strip())
+        value = Decimal(str(raw).strip()) if isinstance(raw, (str, int, float, Decimal)) else None
     except InvalidOperation:
-        raise ValueError("Enter the quantity as a number, like 12.5.") from None
-    if not value.is_finite():
+        value = None
+    if value is None or not value.is_finite():
         raise ValueError("Enter the quantity as a number, like 12.5.")
     if value <= 0:
         raise ValueError("Quantity must be more than 0.")
-    if value.as_tuple().exponent < -MAX_QUANTITY_DECIMALS:
-        raise ValueError(f"Use at most {MAX_QUANTITY_DECIMALS} decimal places.")
+    if value.as_tuple().exponent < -max_decimals:
+        raise ValueError(f"Use at most {max_decimals} decimal places.")
     return value
 
 
@@ -79,8 +84,9 @@ def parse_invoice_date(raw: Any, today: date) -> date:
     if isinstance(raw, date):
         value = raw
     else:
+        text = raw.strip() if isinstance(raw, str) else ""
         try:
-            value = date.fromisoformat(str(raw).strip()) if raw else None
+            value = date.fromisoformat(text) if ISO_DATE_RE.match(text) else None
         except ValueError:
             value = None
         if value is None:
@@ -93,12 +99,13 @@ def parse_invoice_date(raw: Any, today: date) -> date:
 
 
 def _check_number(partner_id: int, raw: Any, errors: dict[str, str]) -> str | None:
-    number = " ".join(str(raw or "").split()) if isinstance(raw, (str, int)) else ""
+    number = " ".join(unicodedata.normalize("NFKC", raw).split()) if isinstance(raw, str) else ""
     if not number:
         errors["invoice_number"] = "Enter your invoice number."
         return None
-    if not INVOICE_NUMBER_RE.match(number):
-        errors["invoice_number"] = "Use at most 64 characters, without control characters."
+    if len(number) > MAX_INVOICE_NUMBER_LENGTH or not number.isprintable():
+        errors["invoice_number"] = (f"Use at most {MAX_INVOICE_NUMBER_LENGTH} characters, without "
+                                    "invisible or control characters.")
         return None
     if db.session.scalar(select(Invoice.id).where(Invoice.partner_id == partner_id,
                                                   Invoice.number_key == invoice_number_key(number))):
@@ -116,7 +123,7 @@ def _check_lines(request: InvoiceRequest, purchase_order: PurchaseOrder,
         errors["lines"] = "Enter a quantity to bill on at least one line."
     for index, line_request in enumerate(request.lines):
         balance = balances.get(line_request.purchase_order_line_id) \
-            if isinstance(line_request.purchase_order_line_id, int) else None
+            if is_database_id(line_request.purchase_order_line_id) else None
         if balance is None:
             errors[f"lines[{index}].purchase_order_line_id"] = "This line is not on the purchase order."
             continue
@@ -125,7 +132,7 @@ def _check_lines(request: InvoiceRequest, purchase_order: PurchaseOrder,
             continue
         seen.add(balance.line.id)
         try:
-            quantity = parse_quantity(line_request.quantity)
+            quantity = parse_quantity(line_request.quantity, current_app.config["QUANTITY_DECIMALS"])
         except ValueError as exc:
             errors[f"lines[{index}].quantity"] = str(exc)
             continue
@@ -247,7 +254,7 @@ class InvoiceNotFound(LookupError):
 
 
 def get_partner_invoice(partner_id: int, invoice_id: object) -> Invoice:
-    if not isinstance(invoice_id, int) or isinstance(invoice_id, bool):
+    if not is_database_id(invoice_id):
         raise InvoiceNotFound(invoice_id)
     invoice = db.session.scalar(select(Invoice).where(Invoice.id == invoice_id,
                                                       Invoice.partner_id == partner_id))

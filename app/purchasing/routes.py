@@ -16,7 +16,7 @@ def list_purchase_orders():
                            last_checked=last_checked_at(current_user.partner_id))
 
 
-@bp.route("/purchase-orders/<int:purchase_order_id>")
+@bp.route("/purchase-orders/<id:purchase_order_id>")
 @partner_required
 def show_purchase_order(purchase_order_id: int):
     try:

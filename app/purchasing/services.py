@@ -7,6 +7,7 @@ from decimal import Decimal
 
 from sqlalchemy import func, select
 
+from app.database import is_database_id
 from app.extensions import db
 from app.i18n import round_money
 from app.invoices.models import Invoice, InvoiceLine, InvoiceStatus
@@ -33,7 +34,7 @@ def partner_purchase_orders(partner_id: int) -> list[PurchaseOrder]:
 
 def get_partner_purchase_order(partner_id: int, purchase_order_id: object,
                                *, for_update: bool = False) -> PurchaseOrder:
-    if not isinstance(purchase_order_id, int) or isinstance(purchase_order_id, bool):
+    if not is_database_id(purchase_order_id):
         raise PurchaseOrderNotFound(purchase_order_id)
     query = select(PurchaseOrder).where(PurchaseOrder.id == purchase_order_id,
                                         PurchaseOrder.partner_id == partner_id)

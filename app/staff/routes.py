@@ -21,7 +21,7 @@ def invoices():
                            deliveries={i.id: delivery_for(i) for i in rows})
 
 
-@bp.route("/outbox/<int:event_id>/retry", methods=["POST"])
+@bp.route("/outbox/<id:event_id>/retry", methods=["POST"])
 @staff_required
 def retry_event(event_id: int):
     from app.integration import outbox
