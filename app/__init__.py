@@ -33,6 +33,7 @@ def _init_extensions(app: Flask) -> None:
     from app import models  # noqa: F401  (registers every table with the metadata)
     from app.i18n import init_i18n
     from app.observability import configure_logging, init_request_ids
+    from app.security import init_security_headers
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True,
@@ -44,6 +45,7 @@ def _init_extensions(app: Flask) -> None:
     init_i18n(app, babel)
     configure_logging(app)
     init_request_ids(app)
+    init_security_headers(app)
 
 
 def _register_url_converters(app: Flask) -> None:

@@ -6,7 +6,8 @@ from flask import Flask, current_app
 
 from app.auth.models import Role
 from app.auth.services import AccountError, create_user
-from app.credentials.services import CredentialError, create_api_key, parse_scopes
+from app.credentials.services import (KEY_PREFIX, CredentialError, create_api_key, parse_scopes,
+                                      revoke_api_key)
 from app.extensions import db
 from app.partners.services import PartnerError, create_partner
 
@@ -50,6 +51,14 @@ def register_commands(app: Flask) -> None:
         """Create an API key; prints only the key, once. It is stored hashed."""
         _, secret = _commit_or_fail(lambda: create_api_key(partner_id, parse_scopes(scopes), name=name))
         click.echo(secret)
+
+    @app.cli.command("revoke-api-key")
+    @click.argument("key_id")
+    def revoke_api_key_command(key_id: str) -> None:
+        """Revoke an API key at once; KEY_ID is the part after rbr_live_ (or the whole key)."""
+        public_id = key_id.removeprefix(KEY_PREFIX).split("_")[0]
+        _commit_or_fail(lambda: revoke_api_key(public_id))
+        click.echo(f"Revoked {public_id}.")
 
     @app.cli.command("sync-purchase-orders")
     @click.option("--partner", "partner_id", type=int, help="Only this partner.")

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import hashlib
+from datetime import timedelta
 import os
 from pathlib import Path
 from typing import Any, Mapping
@@ -62,6 +63,8 @@ def load_config(environ: Mapping[str, str] | None = None) -> dict[str, Any]:
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": _bool(env.get("SESSION_COOKIE_SECURE"), default=False),
         "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SECURE": _bool(env.get("SESSION_COOKIE_SECURE"), default=False),
+        "REMEMBER_COOKIE_DURATION": timedelta(days=int(env.get("REMEMBER_DAYS", "14"))),
         "REMEMBER_COOKIE_SAMESITE": "Lax",
         "WTF_CSRF_TIME_LIMIT": None,
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
@@ -86,7 +89,7 @@ def check_production_safety(config: Mapping[str, Any]) -> None:
         problems.append("ODOO_URL points at the Odoo sandbox")
     if config.get("DEBUG"):
         problems.append("debug mode is on")
-    if not config.get("SESSION_COOKIE_SECURE"):
+    if not (config.get("SESSION_COOKIE_SECURE") and config.get("REMEMBER_COOKIE_SECURE")):
         problems.append("SESSION_COOKIE_SECURE is off")
     if problems:
         raise UnsafeProductionConfig("Refusing to start in production: " + "; ".join(problems))

@@ -14,6 +14,7 @@ import time
 from pathlib import Path
 from urllib.parse import urlsplit
 
+import psutil
 from redis import Redis
 from redis.exceptions import RedisError
 
@@ -69,6 +70,10 @@ def _flask(*args: str) -> list[str]:
 
 
 def _stop(processes: list[subprocess.Popen]) -> None:
+    """SIGTERM each process group, then kill whatever is left, including RQ work horses
+    (they run in process groups of their own)."""
+    family = [child for process in processes if process.poll() is None
+              for child in psutil.Process(process.pid).children(recursive=True)]
     for process in processes:
         if process.poll() is None:
             os.killpg(process.pid, signal.SIGTERM)
@@ -78,12 +83,16 @@ def _stop(processes: list[subprocess.Popen]) -> None:
             process.wait(max(0.1, deadline - time.monotonic()))
         except subprocess.TimeoutExpired:
             os.killpg(process.pid, signal.SIGKILL)
+    for child in family:
+        if child.is_running():
+            child.kill()
 
 
 def main() -> int:
     # A shell starts background jobs with SIGINT ignored; Ctrl-C must still stop us.
     signal.signal(signal.SIGINT, signal.default_int_handler)
-    INSTANCE_DIR.mkdir(exist_ok=True)
+    INSTANCE_DIR.mkdir(mode=0o700, exist_ok=True)
+    os.umask(0o077)  # the SQLite file, uploads and the sandbox's state are nobody else's
     env = dict(os.environ)
     env.setdefault("LOG_LEVEL", "WARNING")
     env.setdefault("RQ_LOG_LEVEL", "WARNING")

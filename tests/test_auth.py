@@ -82,3 +82,25 @@ def test_logout_needs_post_and_ends_the_session(client, owner):
     assert client.get("/logout").status_code == 405
     client.post("/logout")
     assert client.get("/invoices").status_code == 302
+
+
+def test_logout_revokes_the_remember_me_cookie_and_other_sessions(app, owner):
+    phone, laptop = app.test_client(), app.test_client()
+    phone.post("/login", data={"email": owner.email, "password": PASSWORD, "remember": "y"})
+    login(laptop, owner)
+    remember = phone.get_cookie("remember_token")
+    assert remember is not None
+    laptop.post("/logout")
+    assert phone.get("/invoices").status_code == 302  # the phone's session ended too
+    replay = app.test_client()
+    replay.set_cookie("remember_token", remember.value)
+    assert replay.get("/invoices").status_code == 302
+
+
+def test_pages_carry_security_headers(client, owner):
+    login(client, owner)
+    response = client.get("/purchase-orders")
+    assert response.headers["X-Frame-Options"] == "DENY"
+    assert "frame-ancestors 'none'" in response.headers["Content-Security-Policy"]
+    assert response.headers["Cache-Control"] == "no-store"
+    assert response.headers["X-Content-Type-Options"] == "nosniff"

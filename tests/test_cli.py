@@ -48,3 +48,14 @@ def test_cli_errors_are_clear(runner):
         args=["create-api-key", "--partner", "1", "--scopes", "everything"]).output
     assert "No partner with id 999" in runner.invoke(
         args=["create-api-key", "--partner", "999", "--scopes", "invoices:read"]).output
+
+
+def test_revoked_api_key_stops_working_at_once(runner, client):
+    partner_id = runner.invoke(args=["create-partner", "--name", "A", "--odoo-partner-id", "45"]).output.strip()
+    key = runner.invoke(args=["create-api-key", "--partner", partner_id, "--scopes", "purchase_orders:read"]).output.strip()
+    headers = {"Authorization": f"Bearer {key}"}
+    assert client.get("/api/v1/purchase-orders", headers=headers).status_code == 200
+    result = runner.invoke(args=["revoke-api-key", key.split("_")[2]])
+    assert result.exit_code == 0, result.output
+    assert client.get("/api/v1/purchase-orders", headers=headers).status_code == 401
+    assert "No API key" in runner.invoke(args=["revoke-api-key", "0000"]).output

@@ -200,3 +200,31 @@ def test_money_is_rounded_to_the_currency(app):
     invoice = submit_invoice(partner.id, request_for(order, [(0, "0.5")]), actor=make_user(partner),
                              today=TODAY)
     assert invoice.lines[0].amount == Decimal("17")
+
+
+def nested_page_tree_pdf(depth: int, fan: int = 3) -> bytes:
+    """A tiny PDF whose page tree has fan**depth leaves: walking it would take minutes."""
+    objects = ["<< /Type /Page /MediaBox [0 0 10 10] >>"]
+    for level in range(depth):
+        kids = " ".join([f"{len(objects)} 0 R"] * fan)
+        objects.append(f"<< /Type /Pages /Kids [{kids}] /Count {fan ** (level + 1)} >>")
+    objects.append(f"<< /Type /Catalog /Pages {len(objects)} 0 R >>")
+    body, offsets = b"%PDF-1.4\n", []
+    for number, obj in enumerate(objects, 1):
+        offsets.append(len(body))
+        body += f"{number} 0 obj {obj} endobj\n".encode()
+    xref = f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n" + "".join(f"{o:010d} 00000 n \n" for o in offsets)
+    trailer = f"trailer << /Size {len(objects) + 1} /Root {len(objects)} 0 R >>\nstartxref\n{len(body)}\n%%EOF\n"
+    return body + xref.encode() + trailer.encode()
+
+
+def test_pdf_check_does_not_walk_a_hostile_page_tree():
+    from app.uploads import check_invoice_pdf
+    checked = check_invoice_pdf(Upload("deep.pdf", nested_page_tree_pdf(depth=14)), max_bytes=10**6)
+    assert checked.content_type == "application/pdf"
+
+
+def test_html_pdf_polyglot_is_refused(acme):
+    partner, user, order = acme
+    polyglot = b"<html><script>alert(1)</script></html>\n" + pdf_bytes()
+    assert "not a readable PDF" in rejected(partner, user, request_for(order, [(0, "1")], pdf=polyglot))["invoice_pdf"]

@@ -9,3 +9,22 @@ def test_migrations_build_exactly_the_models_schema(app):
     with db.engine.connect() as connection:
         context = MigrationContext.configure(connection, opts={"compare_type": True})
         assert compare_metadata(context, db.metadata) == []
+
+
+def test_session_token_migration_gives_existing_users_a_token(tmp_path, redis_url):
+    from flask_migrate import upgrade
+    from sqlalchemy import text
+
+    from app import create_app
+    from tests.conftest import base_config
+
+    app = create_app(base_config(f"sqlite:///{tmp_path / 'old.db'}", redis_url))
+    with app.app_context():
+        upgrade(revision="7180354ca2f5")
+        with db.engine.begin() as connection:
+            connection.execute(text("INSERT INTO users (email, role, is_active_user, created_at) "
+                                    "VALUES ('old@example.com', 'staff_admin', 1, '2026-01-01 00:00:00')"))
+        upgrade()
+        with db.engine.connect() as connection:
+            [token] = connection.execute(text("SELECT session_token FROM users")).scalars().all()
+        assert len(token) == 32

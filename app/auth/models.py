@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import enum
+import secrets
 from datetime import datetime
 
 from flask_login import UserMixin
@@ -39,8 +40,16 @@ class User(UserMixin, db.Model):
     is_active_user: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    session_token: Mapped[str] = mapped_column(String(64), default=lambda: secrets.token_hex(16))
 
     partner: Mapped[Partner | None] = relationship()
+
+    def get_id(self) -> str:
+        """Sessions and remember-me cookies carry this token too; rotating it ends them all."""
+        return f"{self.id}:{self.session_token}"
+
+    def end_all_sessions(self) -> None:
+        self.session_token = secrets.token_hex(16)
 
     @property
     def is_active(self) -> bool:

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import hmac
 from urllib.parse import urlsplit
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
@@ -15,9 +16,12 @@ bp = Blueprint("auth", __name__)
 
 
 @login_manager.user_loader
-def load_user(user_id: str) -> User | None:
-    user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
-    return user if user and user.is_active else None
+def load_user(session_id: str) -> User | None:
+    user_id, _, token = session_id.partition(":")
+    user = db.session.get(User, int(user_id)) if user_id.isdigit() and len(user_id) < 10 else None
+    if user is None or not user.is_active or not hmac.compare_digest(user.session_token, token):
+        return None
+    return user
 
 
 def _safe_next(target: str | None) -> str | None:
@@ -48,6 +52,10 @@ def login():
 
 @bp.route("/logout", methods=["POST"])
 def logout():
+    """Signing out ends every session and remember-me cookie of this user, on every device."""
+    if current_user.is_authenticated:
+        current_user.end_all_sessions()
+        db.session.commit()
     logout_user()
     flash(_("You are signed out."), "info")
     return redirect(url_for("auth.login"))

@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from app.audit import services as audit
 from app.credentials.models import ApiKey
+from app.database import utcnow
 from app.extensions import db
 from app.partners.models import Partner
 
@@ -60,4 +61,15 @@ def verify_api_key(presented: str) -> ApiKey | None:
     expected = key.secret_hmac if key else _secret_hmac("no-such-key")
     if not hmac.compare_digest(expected, _secret_hmac(secret)) or key is None or key.revoked_at:
         return None
+    return key
+
+
+def revoke_api_key(public_id: str, *, actor="cli") -> ApiKey:
+    key = db.session.scalar(select(ApiKey).where(ApiKey.public_id == public_id))
+    if key is None:
+        raise CredentialError(f"No API key {public_id}.")
+    if key.revoked_at is None:
+        key.revoked_at = utcnow()
+        audit.record("api_key.revoked", actor=actor, partner_id=key.partner_id, subject=key,
+                     public_id=public_id)
     return key

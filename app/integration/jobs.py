@@ -10,7 +10,7 @@ from functools import wraps
 from typing import Callable
 
 from flask import current_app, has_app_context
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select
 
 from app.database import utcnow
 from app.extensions import db
@@ -229,15 +229,17 @@ def refresh_bill_statuses() -> int:
 
 @in_app_context
 def reconcile_outbox(stale_after_seconds: int = 120) -> int:
-    """Re-enqueue open events whose job may be lost (worker killed, Redis flushed)."""
-    cutoff = utcnow() - timedelta(seconds=stale_after_seconds)
-    stale = db.session.scalars(select(OutboxEvent).where(
-        OutboxEvent.state.in_([DeliveryState.QUEUED, DeliveryState.SENDING, DeliveryState.RETRYING]),
-        OutboxEvent.updated_at < cutoff)).all()
+    """Re-enqueue open events whose job may be lost (worker killed, Redis flushed): queued or
+    sending rows untouched for a while, and retries whose time has come and gone."""
+    now = utcnow()
+    cutoff = now - timedelta(seconds=stale_after_seconds)
+    overdue = now - timedelta(seconds=min(stale_after_seconds, 30))
+    stale = db.session.scalars(select(OutboxEvent).where(or_(
+        and_(OutboxEvent.state.in_([DeliveryState.QUEUED, DeliveryState.SENDING]),
+             OutboxEvent.updated_at < cutoff),
+        and_(OutboxEvent.state == DeliveryState.RETRYING, OutboxEvent.next_attempt_at < overdue),
+    ))).all()
     for outbox_event in stale:
-        if outbox_event.state is DeliveryState.RETRYING and outbox_event.next_attempt_at \
-                and outbox_event.next_attempt_at > utcnow():
-            continue
         outbox_event.state = DeliveryState.QUEUED
         db.session.commit()
         enqueue_outbox_event(outbox_event.id)

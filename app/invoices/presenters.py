@@ -54,8 +54,9 @@ def _words(invoice: Invoice, sync_state: DeliveryState, bill_id: int | None) -> 
     if invoice.status is InvoiceStatus.SUBMITTED:
         if sync_state is DeliveryState.FAILED:
             return (_("Needs attention"), "danger",
-                    _("%(buyer)s's accounting system did not accept this invoice. "
-                      "Their accounts payable team has been told and will contact you.", buyer=buyer))
+                    _("%(buyer)s's accounting system did not accept this invoice yet. It is on the "
+                      "list their accounts payable team works through; they will send it again or "
+                      "contact you.", buyer=buyer))
         if sync_state is DeliveryState.RETRYING:
             return (_("Submitted"), "info",
                     _("Waiting for %(buyer)s's accounting system to answer; we keep trying.", buyer=buyer))
