@@ -55,6 +55,8 @@ def load_config(environ: Mapping[str, str] | None = None) -> dict[str, Any]:
         "BILL_STATUS_INTERVAL_SECONDS": int(env.get("BILL_STATUS_INTERVAL_SECONDS", "60")),
         "PUSH_MAX_ATTEMPTS": int(env.get("PUSH_MAX_ATTEMPTS", "8")),
         "PUSH_RETRY_BASE_SECONDS": float(env.get("PUSH_RETRY_BASE_SECONDS", "5")),
+        "BREAKER_FAILURE_THRESHOLD": int(env.get("BREAKER_FAILURE_THRESHOLD", "5")),
+        "BREAKER_COOLDOWN_SECONDS": float(env.get("BREAKER_COOLDOWN_SECONDS", "60")),
         "BILL_LOCK_SECONDS": int(env.get("BILL_LOCK_SECONDS", "30")),
         "QUANTITY_DECIMALS": int(env.get("QUANTITY_DECIMALS", "2")),
         "MAX_UPLOAD_BYTES": int(env.get("MAX_UPLOAD_BYTES", str(10 * 1024 * 1024))),

@@ -14,6 +14,7 @@ from sqlalchemy import and_, or_, select
 
 from app.database import utcnow
 from app.extensions import db
+from app.integration.breaker import BreakerState, OdooCircuitBreaker
 from app.integration.models import DeliveryState, OutboxEvent
 from app.integration.queue import enqueue_outbox_event, get_redis
 from app.invoices.models import Invoice, InvoiceStatus
@@ -76,6 +77,9 @@ def deliver_outbox_event(event_id: int) -> str:
     if handler is None:
         _fail(outbox_event, f"No handler for {outbox_event.topic}")
         return "failed"
+    breaker = OdooCircuitBreaker()
+    if not breaker.allow():
+        return _wait_for_odoo(outbox_event, breaker.state())
     if outbox_event.attempts >= current_app.config["PUSH_MAX_ATTEMPTS"]:
         _fail(outbox_event, f"Gave up after {outbox_event.attempts} attempts; the last one "
                             "stopped without finishing (worker killed or restarted).")
@@ -87,25 +91,42 @@ def deliver_outbox_event(event_id: int) -> str:
         handler(outbox_event)
     except OdooPermanentError as exc:
         db.session.rollback()
+        breaker.record_success()
         _fail(outbox_event, f"Odoo refused it: {exc.message}")
         return "failed"
     except ExportConflict as exc:
         db.session.rollback()
         _fail(outbox_event, str(exc))
         return "failed"
-    except (OdooTransientError, LockBusy) as exc:
+    except OdooTransientError as exc:
         db.session.rollback()
-        return _schedule_retry(outbox_event, str(getattr(exc, "message", exc)))
+        breaker.record_failure(exc.message)
+        return _schedule_retry(outbox_event, exc.message)
+    except LockBusy as exc:
+        db.session.rollback()
+        return _schedule_retry(outbox_event, str(exc))
     except Exception as exc:
         db.session.rollback()
         log.exception("unexpected error delivering outbox event", extra={"outbox_id": event_id})
         _fail(outbox_event, f"Unexpected error ({type(exc).__name__}); the details are in the worker log.")
         return "failed"
+    breaker.record_success()
     outbox_event.state = DeliveryState.SYNCED
     outbox_event.delivered_at = utcnow()
     outbox_event.last_error = None
     db.session.commit()
     return "synced"
+
+
+def _wait_for_odoo(outbox_event: OutboxEvent, breaker: BreakerState) -> str:
+    """The breaker is open: wait for its probe without spending one of the event's attempts."""
+    delay = max(breaker.retry_at - utcnow(), timedelta(0)) + timedelta(seconds=random.uniform(0.5, 3))
+    outbox_event.state = DeliveryState.RETRYING
+    outbox_event.last_error = f"Odoo unreachable since {breaker.since:%H:%M:%S} UTC: {breaker.last_error}"
+    outbox_event.next_attempt_at = utcnow() + delay
+    db.session.commit()
+    enqueue_outbox_event(outbox_event.id, delay=delay)
+    return "waiting"
 
 
 def _fail(outbox_event: OutboxEvent, reason: str) -> None:

@@ -53,3 +53,11 @@ def requeue(outbox_event: OutboxEvent) -> None:
     outbox_event.last_error = None
     db.session.flush()
     db.session.info.setdefault(_PENDING_KEY, []).append(outbox_event.id)
+
+
+def waiting_count() -> int:
+    """Events not yet delivered (queued, sending or retrying)."""
+    from sqlalchemy import func, select
+    open_states = [state for state in DeliveryState if state.is_open]
+    return db.session.scalar(select(func.count()).select_from(OutboxEvent)
+                             .where(OutboxEvent.state.in_(open_states)))

@@ -59,7 +59,8 @@ def _words(invoice: Invoice, sync_state: DeliveryState, bill_id: int | None) -> 
                       "contact you.", buyer=buyer))
         if sync_state is DeliveryState.RETRYING:
             return (_("Submitted"), "info",
-                    _("Waiting for %(buyer)s's accounting system to answer; we keep trying.", buyer=buyer))
+                    _("%(buyer)s's accounting system is not answering right now. Your invoice is "
+                      "saved and will be sent automatically.", buyer=buyer))
         return _("Submitted"), "info", _("Sending to %(buyer)s's accounting system…", buyer=buyer)
     reference = bill_reference(invoice, bill_id)
     if invoice.status is InvoiceStatus.IN_REVIEW:

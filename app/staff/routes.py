@@ -16,9 +16,13 @@ bp = Blueprint("staff", __name__, url_prefix="/staff")
 @bp.route("/invoices")
 @staff_required
 def invoices():
+    from app.integration.breaker import OdooCircuitBreaker
+    from app.integration.outbox import waiting_count
+
     rows = db.session.scalars(select(Invoice).order_by(Invoice.created_at.desc()).limit(500)).all()
     return render_template("staff/invoices.html", invoices=rows,
-                           deliveries={i.id: delivery_for(i) for i in rows})
+                           deliveries={i.id: delivery_for(i) for i in rows},
+                           odoo=OdooCircuitBreaker().state(), waiting=waiting_count())
 
 
 @bp.route("/outbox/<id:event_id>/retry", methods=["POST"])
