@@ -65,6 +65,7 @@ def _register_url_converters(app: Flask) -> None:
 def _register_blueprints(app: Flask) -> None:
     from app.api import bp as api_bp
     from app.auth.routes import bp as auth_bp
+    from app.integration.routes import bp as odoo_hooks_bp
     from app.invoices.routes import bp as invoices_bp
     from app.main.routes import bp as main_bp
     from app.purchasing.routes import bp as purchasing_bp
@@ -73,7 +74,9 @@ def _register_blueprints(app: Flask) -> None:
     for blueprint in (main_bp, auth_bp, purchasing_bp, invoices_bp, staff_bp):
         app.register_blueprint(blueprint)
     app.register_blueprint(api_bp, url_prefix="/api/v1")
+    app.register_blueprint(odoo_hooks_bp)
     csrf.exempt(api_bp)
+    csrf.exempt(odoo_hooks_bp)
 
 
 def _register_cli(app: Flask) -> None:

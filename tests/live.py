@@ -41,7 +41,7 @@ def worker_env(config: dict) -> dict[str, str]:
         "DATABASE_URL": config["SQLALCHEMY_DATABASE_URI"], "REDIS_URL": config["REDIS_URL"],
         "RQ_QUEUE": config["RQ_QUEUE"], "ODOO_URL": config["ODOO_URL"],
         "ODOO_PROTOCOL": config["ODOO_PROTOCOL"], "ODOO_TIMEOUT": str(config["ODOO_TIMEOUT"]),
-        "PUSH_RETRY_BASE_SECONDS": "0.5", "BILL_LOCK_SECONDS": "3",
+        "PUSH_RETRY_BASE_SECONDS": "0.5", "PUSH_LOCK_SECONDS": "3",
         "LOG_FORMAT": "text", "PYTHONPATH": str(PROJECT_ROOT),
     })
     return env

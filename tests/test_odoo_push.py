@@ -40,7 +40,17 @@ def event_for(invoice) -> OutboxEvent:
 
 
 def deliver(invoice) -> str:
-    result = jobs.deliver_outbox_event(event_for(invoice).id)
+    """Run the delivery job here, as a worker would once it has taken the job off the queue."""
+    from rq.exceptions import NoSuchJobError
+    from rq.job import Job
+
+    from app.integration.queue import get_queue, outbox_job_id
+    event_id = event_for(invoice).id
+    try:
+        Job.fetch(outbox_job_id(event_id), connection=get_queue().connection).delete()
+    except NoSuchJobError:
+        pass
+    result = jobs.deliver_outbox_event(event_id)
     db.session.expire_all()
     return result
 

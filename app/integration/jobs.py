@@ -23,7 +23,7 @@ from app.odoo import binder
 from app.odoo.bills import ExportConflict, push_invoice, read_bill_statuses
 from app.odoo.client import OdooClient, client_from_settings
 from app.odoo.errors import OdooError, OdooPermanentError, OdooTransientError
-from app.odoo.purchase_orders import sync_partner
+from app.odoo.purchase_orders import import_purchase_order, sync_partner
 from app.odoo.settings import OdooSettings
 from app.invoices.status import apply_bill_status
 from app.partners.models import Partner
@@ -166,11 +166,11 @@ class LockBusy(RuntimeError):
 
 class _RedisLock:
     """Held for one push and renewed while the holder lives: if the worker is killed, the
-    lock frees itself within BILL_LOCK_SECONDS instead of blocking the invoice for long."""
+    lock frees itself within PUSH_LOCK_SECONDS instead of blocking the invoice for long."""
 
     def __init__(self, name: str):
-        self._ttl = current_app.config["BILL_LOCK_SECONDS"]
-        self._lock = get_redis().lock(name, timeout=self._ttl, blocking_timeout=2)
+        self._ttl = current_app.config["PUSH_LOCK_SECONDS"]
+        self._lock = get_redis().lock(name, timeout=self._ttl, blocking_timeout=min(10, self._ttl))
         self._stop = threading.Event()
         self._renewer = threading.Thread(target=self._renew, daemon=True)
 
@@ -179,12 +179,12 @@ class _RedisLock:
             try:
                 self._lock.reacquire()
             except Exception:
-                log.warning("could not renew the bill lock")
+                log.warning("could not renew the push lock")
                 return
 
     def __enter__(self):
         if not self._lock.acquire():
-            raise LockBusy("another worker is pushing this invoice")
+            raise LockBusy("another worker is pushing to the same Odoo company")
         self._renewer.start()
         return self
 
@@ -194,13 +194,15 @@ class _RedisLock:
         try:
             self._lock.release()
         except Exception:
-            log.warning("bill lock expired before release")
+            log.warning("push lock expired before release")
 
 
 def _push_submitted_invoice(outbox_event: OutboxEvent) -> None:
     invoice = db.session.get(Invoice, outbox_event.subject_id)
-    lock = _RedisLock(f"rebar:lock:bill:{invoice.purchase_order.buyer_company_odoo_id}:"
-                      f"{invoice.partner.odoo_partner_id}:{invoice.number_key}")
+    # One push at a time per Odoo company: concurrent bill creation fights over the journal's
+    # sequence, and it also keeps two runs of the same invoice from searching-then-creating at once.
+    lock = _RedisLock(f"rebar:{current_app.config['RQ_QUEUE']}:lock:odoo-company:"
+                      f"{invoice.purchase_order.buyer_company_odoo_id}")
     push_invoice(odoo_client(), invoice, lock=lock, correlation_id=outbox_event.correlation_id)
     db.session.commit()
 
@@ -265,3 +267,21 @@ def reconcile_outbox(stale_after_seconds: int = 120) -> int:
         db.session.commit()
         enqueue_outbox_event(outbox_event.id)
     return len(stale)
+
+
+@in_app_context
+def refresh_from_odoo(odoo_model: str, odoo_id: int) -> str:
+    """Targeted re-read after Odoo's automation webhook said a record changed. The payload is
+    never trusted: the record is read back through the API."""
+    client = odoo_client()
+    if odoo_model == "purchase.order":
+        order = import_purchase_order(client, odoo_id)
+        db.session.commit()
+        return "updated" if order else "not ours"
+    invoice_id = binder.local_id_for("invoice", "account.move", odoo_id)
+    invoice = db.session.get(Invoice, invoice_id) if invoice_id else None
+    if invoice is None:
+        return "not ours"
+    apply_bill_status(invoice, read_bill_statuses(client, [odoo_id]).get(odoo_id))
+    db.session.commit()
+    return "updated"

@@ -6,6 +6,8 @@ from datetime import timedelta
 from flask import current_app
 from redis import Redis
 from rq import Queue
+from rq.exceptions import NoSuchJobError
+from rq.job import Job, JobStatus
 
 JOB_TIMEOUT_SECONDS = 300
 RESULT_TTL_SECONDS = 3600
@@ -27,13 +29,35 @@ def outbox_job_id(event_id: int) -> str:
     return f"{current_app.config['RQ_QUEUE']}-outbox-{event_id}"
 
 
-def enqueue_outbox_event(event_id: int, *, delay: timedelta | None = None) -> None:
-    """Queue delivery of one outbox row; the job id makes a second enqueue replace the first."""
-    queue = get_queue()
-    options = dict(job_id=outbox_job_id(event_id), result_ttl=RESULT_TTL_SECONDS,
-                   failure_ttl=7 * 24 * 3600, job_timeout=JOB_TIMEOUT_SECONDS)
-    if delay:
-        queue.enqueue_in(delay, "app.integration.jobs.deliver_outbox_event", event_id, **options)
-    else:
-        queue.enqueue("app.integration.jobs.deliver_outbox_event", event_id, **options)
+WAITING_STATUSES = (JobStatus.QUEUED, JobStatus.SCHEDULED, JobStatus.DEFERRED)
 
+
+def enqueue_once(func_path: str, *args, job_id: str, delay: timedelta | None = None) -> bool:
+    """Enqueue unless the same work (same job id) is already waiting; RQ itself would queue
+    the id twice and run it twice. Returns whether a job was enqueued."""
+    queue = get_queue()
+    try:
+        if Job.fetch(job_id, connection=queue.connection).get_status() in WAITING_STATUSES:
+            return False
+    except NoSuchJobError:
+        pass
+    options = dict(job_id=job_id, result_ttl=RESULT_TTL_SECONDS, failure_ttl=7 * 24 * 3600,
+                   job_timeout=JOB_TIMEOUT_SECONDS)
+    if delay:
+        queue.enqueue_in(delay, func_path, *args, **options)
+    else:
+        queue.enqueue(func_path, *args, **options)
+    return True
+
+
+def enqueue_outbox_event(event_id: int, *, delay: timedelta | None = None) -> None:
+    """Queue delivery of one outbox row."""
+    enqueue_once("app.integration.jobs.deliver_outbox_event", event_id,
+                 job_id=outbox_job_id(event_id), delay=delay)
+
+
+
+def enqueue_odoo_refresh(odoo_model: str, odoo_id: int) -> None:
+    """A burst of webhooks for one record collapses into one queued re-read."""
+    enqueue_once("app.integration.jobs.refresh_from_odoo", odoo_model, odoo_id,
+                 job_id=f"{current_app.config['RQ_QUEUE']}-odoo-{odoo_model.replace('.', '_')}-{odoo_id}")

@@ -13,6 +13,12 @@ def odoo_id_for(local_type: str, local_id: int, odoo_model: str) -> int | None:
         OdooBinding.odoo_model == odoo_model))
 
 
+def local_id_for(local_type: str, odoo_model: str, odoo_id: int) -> int | None:
+    return db.session.scalar(select(OdooBinding.local_id).where(
+        OdooBinding.local_type == local_type, OdooBinding.odoo_model == odoo_model,
+        OdooBinding.odoo_id == odoo_id))
+
+
 def bind(local_type: str, local_id: int, odoo_model: str, odoo_id: int) -> None:
     """Record the binding and commit at once: after a remote create, this row is what stops
     a re-run from creating the record a second time."""

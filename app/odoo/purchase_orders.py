@@ -63,6 +63,20 @@ def refresh_order_lines(client: OdooClient, purchase_order: PurchaseOrder) -> No
     purchase_order.synced_at = utcnow()
 
 
+def import_purchase_order(client: OdooClient, odoo_id: int) -> PurchaseOrder | None:
+    """Re-read one PO now (Odoo told us it changed); None if it is not one of our partners'."""
+    records = client.search_read("purchase.order", [("id", "=", odoo_id)],
+                                 list(mappers.PURCHASE_ORDER_FIELDS), limit=1)
+    if not records:
+        return None
+    record = mappers.purchase_order_from_odoo(records[0], client.confirmed_po_states)
+    partner = db.session.scalar(select(Partner).where(Partner.odoo_partner_id == record.odoo_partner_id))
+    order = _upsert_order(record, partner) if partner else None
+    if order is not None:
+        refresh_order_lines(client, order)
+    return order
+
+
 def _changed_orders(client: OdooClient, odoo_partner_id: int, since):
     domain: list = [("partner_id", "=", odoo_partner_id)]
     if since is None:
