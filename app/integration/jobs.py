@@ -15,7 +15,8 @@ from sqlalchemy import and_, or_, select
 from app.database import utcnow
 from app.extensions import db
 from app.integration.breaker import BreakerState, OdooCircuitBreaker
-from app.integration.models import DeliveryState, OutboxEvent
+from app.integration.models import DeliveryState, OutboxEvent, StepKind
+from app.integration.outbox import record_step
 from app.integration.queue import enqueue_outbox_event, get_redis
 from app.invoices.models import Invoice, InvoiceStatus
 from app.observability import set_correlation_id
@@ -86,6 +87,7 @@ def deliver_outbox_event(event_id: int) -> str:
         return "failed"
     outbox_event.state = DeliveryState.SENDING
     outbox_event.attempts += 1
+    record_step(outbox_event, StepKind.SENDING)
     db.session.commit()
     try:
         handler(outbox_event)
@@ -114,6 +116,7 @@ def deliver_outbox_event(event_id: int) -> str:
     outbox_event.state = DeliveryState.SYNCED
     outbox_event.delivered_at = utcnow()
     outbox_event.last_error = None
+    record_step(outbox_event, StepKind.SYNCED)
     db.session.commit()
     return "synced"
 
@@ -124,6 +127,7 @@ def _wait_for_odoo(outbox_event: OutboxEvent, breaker: BreakerState) -> str:
     outbox_event.state = DeliveryState.RETRYING
     outbox_event.last_error = f"Odoo unreachable since {breaker.since:%H:%M:%S} UTC: {breaker.last_error}"
     outbox_event.next_attempt_at = utcnow() + delay
+    record_step(outbox_event, StepKind.WAITING_FOR_ODOO, outbox_event.last_error)
     db.session.commit()
     enqueue_outbox_event(outbox_event.id, delay=delay)
     return "waiting"
@@ -133,6 +137,7 @@ def _fail(outbox_event: OutboxEvent, reason: str) -> None:
     outbox_event = db.session.merge(outbox_event)
     outbox_event.state = DeliveryState.FAILED
     outbox_event.last_error = reason
+    record_step(outbox_event, StepKind.FAILED, reason)
     db.session.commit()
     log.warning("outbox event needs attention: %s", reason, extra={"outbox_id": outbox_event.id})
 
@@ -153,6 +158,7 @@ def _schedule_retry(outbox_event: OutboxEvent, reason: str) -> str:
     outbox_event.state = DeliveryState.RETRYING
     outbox_event.last_error = reason
     outbox_event.next_attempt_at = utcnow() + delay
+    record_step(outbox_event, StepKind.RETRYING, f"{reason} (next try in {delay.total_seconds():.0f} s)")
     db.session.commit()
     enqueue_outbox_event(outbox_event.id, delay=delay)
     log.info("will retry in %.1fs: %s", delay.total_seconds(), reason,
@@ -264,6 +270,7 @@ def reconcile_outbox(stale_after_seconds: int = 120) -> int:
     ))).all()
     for outbox_event in stale:
         outbox_event.state = DeliveryState.QUEUED
+        record_step(outbox_event, StepKind.RECOVERED, "its job was lost; queued again")
         db.session.commit()
         enqueue_outbox_event(outbox_event.id)
     return len(stale)

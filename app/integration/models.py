@@ -4,8 +4,8 @@ import enum
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, String, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import JSON, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.database import UTCDateTime, string_enum, utcnow
 from app.extensions import db
@@ -17,6 +17,7 @@ class DeliveryState(str, enum.Enum):
     RETRYING = "retrying"
     SYNCED = "synced"
     FAILED = "failed"
+    CANCELLED = "cancelled"
 
     @property
     def is_open(self) -> bool:
@@ -43,6 +44,37 @@ class OutboxEvent(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    timeline: Mapped[list["DeliveryStep"]] = relationship(
+        back_populates="outbox_event", order_by="DeliveryStep.id", cascade="all, delete-orphan")
+
+
+class StepKind(str, enum.Enum):
+    QUEUED = "queued"
+    SENDING = "sending"
+    RETRYING = "retrying"
+    WAITING_FOR_ODOO = "waiting_for_odoo"
+    SYNCED = "synced"
+    FAILED = "failed"
+    REQUEUED = "requeued"
+    RECOVERED = "recovered"
+    CANCELLED = "cancelled"
+
+
+class DeliveryStep(db.Model):
+    """One line of an outbox event's timeline; written with the state change it describes."""
+
+    __tablename__ = "delivery_steps"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    outbox_event_id: Mapped[int] = mapped_column(ForeignKey("outbox_events.id"), index=True)
+    occurred_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    kind: Mapped[StepKind] = mapped_column(string_enum(StepKind))
+    attempt: Mapped[int] = mapped_column(default=0)
+    message: Mapped[str | None] = mapped_column(Text)
+    actor_label: Mapped[str | None] = mapped_column(String(200))
+
+    outbox_event: Mapped[OutboxEvent] = relationship(back_populates="timeline")
 
 
 class OdooBinding(db.Model):

@@ -8,7 +8,7 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from app.extensions import db
-from app.integration.models import DeliveryState, OutboxEvent
+from app.integration.models import DeliveryState, DeliveryStep, OutboxEvent, StepKind
 from app.observability import current_correlation_id
 
 log = logging.getLogger("rebar.outbox")
@@ -22,9 +22,17 @@ def publish(topic: str, subject: Any, *, partner_id: int | None = None,
                                subject_id=subject.id, partner_id=partner_id,
                                payload=payload or {}, correlation_id=current_correlation_id())
     db.session.add(outbox_event)
+    record_step(outbox_event, StepKind.QUEUED)
     db.session.flush()
     db.session.info.setdefault(_PENDING_KEY, []).append(outbox_event.id)
     return outbox_event
+
+
+def record_step(outbox_event: OutboxEvent, kind: StepKind, message: str | None = None,
+                actor_label: str | None = None) -> None:
+    """Add a line to the event's timeline, in the same transaction as the change it describes."""
+    outbox_event.timeline.append(DeliveryStep(kind=kind, attempt=outbox_event.attempts or 0,
+                                              message=message, actor_label=actor_label))
 
 
 @event.listens_for(Session, "after_commit")
@@ -46,13 +54,20 @@ def _forget_after_rollback(session: Session) -> None:
     session.info.pop(_PENDING_KEY, None)
 
 
-def requeue(outbox_event: OutboxEvent) -> None:
+def requeue(outbox_event: OutboxEvent, actor_label: str = "system") -> None:
     """Give a failed event a fresh budget of attempts; it is enqueued after the commit."""
     outbox_event.state = DeliveryState.QUEUED
     outbox_event.attempts = 0
     outbox_event.last_error = None
+    record_step(outbox_event, StepKind.REQUEUED, actor_label=actor_label)
     db.session.flush()
     db.session.info.setdefault(_PENDING_KEY, []).append(outbox_event.id)
+
+
+def cancel(outbox_event: OutboxEvent, reason: str, actor_label: str) -> None:
+    outbox_event.state = DeliveryState.CANCELLED
+    outbox_event.last_error = reason
+    record_step(outbox_event, StepKind.CANCELLED, reason, actor_label=actor_label)
 
 
 def waiting_count() -> int:

@@ -43,6 +43,7 @@ class Invoice(db.Model):
     status: Mapped[InvoiceStatus] = mapped_column(string_enum(InvoiceStatus), default=InvoiceStatus.SUBMITTED)
     odoo_bill_name: Mapped[str | None] = mapped_column(String(64))
     odoo_payment_state: Mapped[str | None] = mapped_column(String(32))
+    status_reason: Mapped[str | None] = mapped_column(String(500))
     submitted_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     submitted_by_api_key_id: Mapped[int | None] = mapped_column(ForeignKey("api_keys.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

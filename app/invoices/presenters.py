@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.i18n import human_date
-from app.integration.models import DeliveryState, OutboxEvent
+from app.integration.models import DeliveryState, DeliveryStep, OutboxEvent, StepKind
 from app.invoices.models import Invoice, InvoiceStatus
 from app.odoo import binder
 
@@ -73,6 +73,42 @@ def _words(invoice: Invoice, sync_state: DeliveryState, bill_id: int | None) -> 
     if invoice.status is InvoiceStatus.PAID:
         return (_("Paid %(date)s", date=human_date(invoice.status_changed_at.date())), "success",
                 _("%(buyer)s has paid %(ref)s.", buyer=buyer, ref=reference))
+    if invoice.status_reason:
+        return (_("Rejected"), "danger",
+                _("%(buyer)s rejected this invoice: %(reason)s. Submit a corrected invoice with a "
+                  "new number.", buyer=buyer, reason=invoice.status_reason))
     return (_("Rejected"), "danger",
             _("%(buyer)s cancelled %(ref)s. Contact their accounts payable team, then submit a "
               "corrected invoice with a new number.", buyer=buyer, ref=reference or _("the bill")))
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    occurred_at: object
+    text: str
+
+
+def partner_timeline(invoice: Invoice) -> list[TimelineEntry]:
+    """The invoice's journey in plain words; the technical steps stay on the staff console."""
+    buyer = invoice.purchase_order.buyer_company_name
+    words = {
+        StepKind.QUEUED: _("Submitted through the portal"),
+        StepKind.RETRYING: _("%(buyer)s's accounting system did not answer; trying again", buyer=buyer),
+        StepKind.WAITING_FOR_ODOO: _("%(buyer)s's accounting system is unreachable; your invoice "
+                                     "waits and will be sent automatically", buyer=buyer),
+        StepKind.SYNCED: _("Sent to %(buyer)s's accounting", buyer=buyer),
+        StepKind.FAILED: _("Not accepted by %(buyer)s's accounting system; flagged for their "
+                           "accounts payable team", buyer=buyer),
+        StepKind.REQUEUED: _("Sent again by %(buyer)s", buyer=buyer),
+        StepKind.CANCELLED: _("Rejected by %(buyer)s", buyer=buyer),
+    }
+    steps = db.session.scalars(select(DeliveryStep).join(OutboxEvent).where(
+        OutboxEvent.subject_type == "Invoice", OutboxEvent.subject_id == invoice.id)
+        .order_by(DeliveryStep.id)).all()
+    entries, previous = [], None
+    for step in steps:
+        text = words.get(step.kind)
+        if text and text != previous:
+            entries.append(TimelineEntry(step.occurred_at, text))
+        previous = text or previous
+    return entries

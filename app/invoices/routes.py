@@ -11,7 +11,7 @@ from app.auth.access import invoice_submitter_required, partner_required
 from app.database import utcnow
 from app.extensions import db
 from app.invoices.forms import InvoiceForm, to_invoice_request
-from app.invoices.presenters import delivery_for
+from app.invoices.presenters import delivery_for, partner_timeline
 from app.invoices.services import (InvoiceNotFound, InvoiceRejected, get_partner_invoice,
                                    partner_invoices, submit_invoice)
 from app.purchasing.services import (PurchaseOrderNotFound, get_partner_purchase_order,
@@ -33,7 +33,8 @@ def list_invoices():
 @partner_required
 def show_invoice(invoice_id: int):
     invoice = _load_invoice(invoice_id)
-    return render_template("invoices/show.html", invoice=invoice, delivery=delivery_for(invoice))
+    return render_template("invoices/show.html", invoice=invoice, delivery=delivery_for(invoice),
+                           timeline=partner_timeline(invoice))
 
 
 @bp.route("/invoices/<id:invoice_id>/files/<id:file_id>")
