@@ -127,3 +127,67 @@ def test_pages_fit_a_phone(browser_stack):
     page.get_by_role("link", name="P00013").click()
     assert no_horizontal_scroll(page)
     shoot(page, "11-purchase-order-phone")
+
+
+@pytest.fixture
+def console_stack(app, odoo):
+    """Deliveries run in this process (no worker), so each state is set up exactly."""
+    from tests.test_odoo_push import deliver, submit, synced_partner
+    from tests.odoo_helpers import clear_faults, set_faults
+    from app.auth.models import Role
+    from app.extensions import db
+
+    partner = synced_partner()
+    clerk = make_user(partner, email="billing@acme-concrete.example")
+    staff = make_user(None, email="ap@summit-builders.example", role=Role.STAFF_ADMIN)
+    flaky, refused = submit(partner, number="ACME-0201", quantities=("4",)), submit(partner, number="ACME-0202", quantities=("2",))
+    set_faults(odoo, fail_every=1, mode="http500")
+    deliver(flaky)
+    clear_faults(odoo)
+    deliver(flaky)
+    partner.odoo_partner_id = 999999
+    db.session.commit()
+    deliver(refused)
+    partner.odoo_partner_id = 45
+    db.session.commit()
+    server = LiveServer(dict(app.config))
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+        yield {"url": server.url, "browser": browser, "clerk": clerk, "staff": staff,
+               "flaky": flaky, "refused": refused}
+        browser.close()
+    server.stop()
+
+
+def test_staff_console_and_partner_history(console_stack):
+    base = console_stack["url"]
+    page = console_stack["browser"].new_page(viewport=DESKTOP, bypass_csp=True)
+    sign_in(page, base, console_stack["staff"].email)
+    page.get_by_role("link", name="Sync console").click()
+    expect(page.get_by_text("1 delivery needs attention.")).to_be_visible()
+    shoot(page, "20-sync-console-desktop")
+    assert_accessible(page, "sync console")
+    page.get_by_label("State").select_option("failed")
+    page.get_by_role("button", name="Filter").click()
+    page.locator("table a").first.click()
+    expect(page.get_by_role("heading", name="Timeline")).to_be_visible()
+    expect(page.get_by_text("Odoo refused it").first).to_be_visible()
+    shoot(page, "21-delivery-timeline-desktop")
+    assert_accessible(page, "delivery timeline")
+    page.get_by_role("button", name="Send again").click()
+    expect(page.get_by_text("Sent again.")).to_be_visible()
+
+    phone = console_stack["browser"].new_page(viewport=PHONE, is_mobile=True, has_touch=True)
+    sign_in(phone, base, console_stack["staff"].email)
+    phone.goto(f"{base}/staff/sync")
+    assert no_horizontal_scroll(phone)
+    shoot(phone, "22-sync-console-phone")
+
+    partner_page = console_stack["browser"].new_page(viewport=PHONE, is_mobile=True, has_touch=True)
+    sign_in(partner_page, base, console_stack["clerk"].email)
+    partner_page.goto(f"{base}/invoices/{console_stack['flaky'].id}")
+    history = partner_page.locator("#invoice-timeline")
+    expect(history).to_contain_text("did not answer; trying again")
+    expect(history).to_contain_text("Sent to Summit Builders Inc.'s accounting")
+    assert no_horizontal_scroll(partner_page)
+    shoot(partner_page, "23-invoice-history-phone")
