@@ -73,3 +73,20 @@ def test_staff_and_partner_are_told_in_plain_words(odoo, app, client):
     staff = make_user(None, email="ap@summit.example", role=Role.STAFF_ADMIN)
     page = login(client, staff).get("/staff/invoices").get_data(as_text=True)
     assert "Odoo unreachable since" in page and "2 items waiting" in page
+
+
+def test_po_sync_failure_is_kept_and_feeds_the_breaker(odoo, app):
+    from app.odoo.errors import OdooTransientError
+    from app.purchasing.models import SyncCursor
+    partner = synced_partner()
+    set_faults(odoo, fail_every=1, mode="http500")
+    for _ in range(2):
+        with pytest.raises(OdooTransientError):
+            jobs.sync_purchase_orders(partner.id)
+    cursor = db.session.scalars(select(SyncCursor)).one()
+    assert cursor.last_error and cursor.last_success_at < cursor.last_run_at
+    assert OdooCircuitBreaker().state().is_open
+    seen = requests_seen(odoo)
+    with pytest.raises(OdooTransientError, match="circuit breaker open"):
+        jobs.sync_purchase_orders(partner.id)
+    assert requests_seen(odoo) == seen

@@ -226,18 +226,37 @@ def sync_purchase_orders(partner_id: int | None = None) -> dict[str, int]:
     if partner_id is not None:
         query = query.where(Partner.id == partner_id)
     totals = {"partners": 0, "purchase_orders": 0, "lines": 0}
+    breaker = OdooCircuitBreaker()
     for partner in db.session.scalars(query).all():
+        if not breaker.allow():
+            raise OdooTransientError("Odoo is unreachable (circuit breaker open); the next run retries")
         try:
             report = sync_partner(client, partner)
-        except OdooError:
+        except OdooError as exc:
             db.session.rollback()
-            log.exception("PO sync failed for partner %s", partner.id)
+            _note_sync_failure(partner, exc)
+            if isinstance(exc, OdooTransientError):
+                breaker.record_failure(exc.message)
             raise
+        breaker.record_success()
         db.session.commit()
         totals["partners"] += 1
         totals["purchase_orders"] += report.purchase_orders
         totals["lines"] += report.lines
     return totals
+
+
+def _note_sync_failure(partner: Partner, exc: OdooError) -> None:
+    """Keep the failure on the partner's cursor: the PO pages say how old their data is."""
+    from app.purchasing.models import SyncCursor
+    from app.purchasing.services import purchase_order_cursor_name
+
+    name = purchase_order_cursor_name(partner.id)
+    cursor = db.session.get(SyncCursor, name) or SyncCursor(name=name)
+    cursor.last_run_at, cursor.last_error = utcnow(), exc.message[:2000]
+    db.session.add(cursor)
+    db.session.commit()
+    log.warning("PO sync failed for partner %s: %s", partner.id, exc.message)
 
 
 @in_app_context
