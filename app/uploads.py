@@ -9,6 +9,7 @@ import unicodedata
 from dataclasses import dataclass
 
 import filetype
+from flask_babel import gettext as _
 from pypdf import PdfReader
 from pypdf.errors import PyPdfError
 
@@ -60,9 +61,9 @@ def safe_filename(name: str, extension: str) -> str:
 
 def _check_size(upload: Upload, max_bytes: int) -> None:
     if not upload.content:
-        raise UploadRejected("The file is empty.")
+        raise UploadRejected(_("The file is empty."))
     if len(upload.content) > max_bytes:
-        raise UploadRejected(f"The file is larger than the {max_bytes // (1024 * 1024)} MB limit.")
+        raise UploadRejected(_("The file is larger than the %(mb)s MB limit.", mb=max_bytes // (1024 * 1024)))
 
 
 def _is_readable_pdf(content: bytes) -> bool:
@@ -83,7 +84,7 @@ def _is_readable_pdf(content: bytes) -> bool:
 def check_invoice_pdf(upload: Upload, max_bytes: int) -> CheckedFile:
     _check_size(upload, max_bytes)
     if not _is_readable_pdf(upload.content):
-        raise UploadRejected("The invoice must be a PDF file. This file is not a readable PDF.")
+        raise UploadRejected(_("The invoice must be a PDF file. This file is not a readable PDF."))
     return _checked(upload, "application/pdf", "pdf")
 
 
@@ -92,10 +93,10 @@ def check_support_file(upload: Upload, max_bytes: int) -> CheckedFile:
     kind = filetype.guess(upload.content)
     mime = kind.mime if kind else None
     if mime not in SUPPORT_FILE_TYPES:
-        raise UploadRejected("Supporting files can be PDF, JPEG, PNG, HEIC, WebP, TIFF, "
-                             "Excel (.xlsx) or Word (.docx).")
+        raise UploadRejected(_("Supporting files can be PDF, JPEG, PNG, HEIC, WebP, TIFF, "
+                               "Excel (.xlsx) or Word (.docx)."))
     if mime == "application/pdf" and not _is_readable_pdf(upload.content):
-        raise UploadRejected("This PDF could not be read. Check that it opens, then upload it again.")
+        raise UploadRejected(_("This PDF could not be read. Check that it opens, then upload it again."))
     return _checked(upload, mime, SUPPORT_FILE_TYPES[mime])
 
 

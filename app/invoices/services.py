@@ -9,6 +9,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from flask import current_app
+from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
@@ -57,6 +58,10 @@ class InvoiceRejected(ValueError):
         self.errors = errors
 
 
+def _already_submitted(number: str) -> str:
+    return _("You have already submitted invoice %(number)s. Use a new invoice number.", number=number)
+
+
 def invoice_number_key(number: str) -> str:
     return " ".join(number.split()).casefold()
 
@@ -64,19 +69,19 @@ def invoice_number_key(number: str) -> str:
 def parse_quantity(raw: Any, max_decimals: int) -> Decimal:
     """Canonical decimals only ('12.5', 12.5, Decimal); locale formats are the form's job."""
     if isinstance(raw, bool) or raw is None or raw == "":
-        raise ValueError("Enter a quantity.")
+        raise ValueError(_("Enter a quantity."))
     if isinstance(raw, str) and not CANONICAL_DECIMAL_RE.match(raw.strip()):
-        raise ValueError("Enter the quantity as a number, like 12.5.")
+        raise ValueError(_("Enter the quantity as a number, like 12.5."))
     try:
         value = Decimal(str(raw).strip()) if isinstance(raw, (str, int, float, Decimal)) else None
     except InvalidOperation:
         value = None
     if value is None or not value.is_finite():
-        raise ValueError("Enter the quantity as a number, like 12.5.")
+        raise ValueError(_("Enter the quantity as a number, like 12.5."))
     if value <= 0:
-        raise ValueError("Quantity must be more than 0.")
+        raise ValueError(_("Quantity must be more than 0."))
     if value.as_tuple().exponent < -max_decimals:
-        raise ValueError(f"Use at most {max_decimals} decimal places.")
+        raise ValueError(_("Use at most %(n)s decimal places.", n=max_decimals))
     return value
 
 
@@ -90,26 +95,26 @@ def parse_invoice_date(raw: Any, today: date) -> date:
         except ValueError:
             value = None
         if value is None:
-            raise ValueError("Enter the invoice date as a real date, like 2026-12-03.")
+            raise ValueError(_("Enter the invoice date as a real date, like 2026-12-03."))
     if value > today + timedelta(days=1):
-        raise ValueError("The invoice date cannot be in the future.")
+        raise ValueError(_("The invoice date cannot be in the future."))
     if value < EARLIEST_INVOICE_DATE:
-        raise ValueError("Enter a more recent invoice date.")
+        raise ValueError(_("Enter a more recent invoice date."))
     return value
 
 
 def _check_number(partner_id: int, raw: Any, errors: dict[str, str]) -> str | None:
     number = " ".join(unicodedata.normalize("NFKC", raw).split()) if isinstance(raw, str) else ""
     if not number:
-        errors["invoice_number"] = "Enter your invoice number."
+        errors["invoice_number"] = _("Enter your invoice number.")
         return None
     if len(number) > MAX_INVOICE_NUMBER_LENGTH or not number.isprintable():
-        errors["invoice_number"] = (f"Use at most {MAX_INVOICE_NUMBER_LENGTH} characters, without "
-                                    "invisible or control characters.")
+        errors["invoice_number"] = _("Use at most %(n)s characters, without invisible or control "
+                                     "characters.", n=MAX_INVOICE_NUMBER_LENGTH)
         return None
     if db.session.scalar(select(Invoice.id).where(Invoice.partner_id == partner_id,
                                                   Invoice.number_key == invoice_number_key(number))):
-        errors["invoice_number"] = f"You have already submitted invoice {number}. Use a new invoice number."
+        errors["invoice_number"] = _already_submitted(number)
         return None
     return number
 
@@ -120,15 +125,15 @@ def _check_lines(request: InvoiceRequest, purchase_order: PurchaseOrder,
     accepted: list[tuple[LineBalance, Decimal]] = []
     seen: set[int] = set()
     if not request.lines:
-        errors["lines"] = "Enter a quantity to bill on at least one line."
+        errors["lines"] = _("Enter a quantity to bill on at least one line.")
     for index, line_request in enumerate(request.lines):
         balance = balances.get(line_request.purchase_order_line_id) \
             if is_database_id(line_request.purchase_order_line_id) else None
         if balance is None:
-            errors[f"lines[{index}].purchase_order_line_id"] = "This line is not on the purchase order."
+            errors[f"lines[{index}].purchase_order_line_id"] = _("This line is not on the purchase order.")
             continue
         if balance.line.id in seen:
-            errors[f"lines[{index}].purchase_order_line_id"] = "This line appears twice."
+            errors[f"lines[{index}].purchase_order_line_id"] = _("This line appears twice.")
             continue
         seen.add(balance.line.id)
         try:
@@ -137,9 +142,9 @@ def _check_lines(request: InvoiceRequest, purchase_order: PurchaseOrder,
             errors[f"lines[{index}].quantity"] = str(exc)
             continue
         if quantity > balance.remaining_quantity:
-            errors[f"lines[{index}].quantity"] = (
-                f"Quantity is more than the {format_quantity(balance.remaining_quantity)} "
-                "left to bill on this line.")
+            errors[f"lines[{index}].quantity"] = _(
+                "Quantity is more than the %(left)s left to bill on this line.",
+                left=format_quantity(balance.remaining_quantity))
             continue
         accepted.append((balance, quantity))
     return accepted
@@ -149,14 +154,14 @@ def _check_files(request: InvoiceRequest, errors: dict[str, str]) -> list[tuple[
     max_bytes = current_app.config["MAX_UPLOAD_BYTES"]
     checked: list[tuple[FileKind, Any]] = []
     if request.invoice_pdf is None:
-        errors["invoice_pdf"] = "Attach the invoice as a PDF."
+        errors["invoice_pdf"] = _("Attach the invoice as a PDF.")
     else:
         try:
             checked.append((FileKind.INVOICE_PDF, check_invoice_pdf(request.invoice_pdf, max_bytes)))
         except UploadRejected as exc:
             errors["invoice_pdf"] = str(exc)
     if len(request.support_files) > MAX_SUPPORT_FILES:
-        errors["support_files"] = f"Attach at most {MAX_SUPPORT_FILES} supporting files."
+        errors["support_files"] = _("Attach at most %(n)s supporting files.", n=MAX_SUPPORT_FILES)
         return checked
     for index, upload in enumerate(request.support_files):
         try:
@@ -175,10 +180,10 @@ def submit_invoice(partner_id: int, request: InvoiceRequest, *, actor: Any, toda
         purchase_order = get_partner_purchase_order(partner_id, request.purchase_order_id,
                                                     for_update=True)
     except PurchaseOrderNotFound:
-        raise InvoiceRejected({"purchase_order_id": "Choose one of your purchase orders."}) from None
+        raise InvoiceRejected({"purchase_order_id": _("Choose one of your purchase orders.")}) from None
     if not purchase_order.is_confirmed:
-        raise InvoiceRejected({"purchase_order_id":
-                               f"{purchase_order.number} is not a confirmed purchase order."})
+        raise InvoiceRejected({"purchase_order_id": _("%(number)s is not a confirmed purchase order.",
+                                                      number=purchase_order.number)})
     number = _check_number(partner_id, request.invoice_number, errors)
     try:
         invoice_date = parse_invoice_date(request.invoice_date, today)
@@ -214,8 +219,7 @@ def _record_invoice(partner_id, purchase_order, number, invoice_date, lines, fil
         db.session.flush()
     except IntegrityError:
         db.session.rollback()
-        raise InvoiceRejected({"invoice_number":
-                               f"You have already submitted invoice {number}. Use a new invoice number."}) from None
+        raise InvoiceRejected({"invoice_number": _already_submitted(number)}) from None
     audit.record("invoice.submitted", actor=actor, partner_id=partner_id, subject=invoice,
                  number=number, purchase_order=purchase_order.number,
                  amount_untaxed=str(invoice.amount_untaxed))
