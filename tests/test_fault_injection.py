@@ -194,11 +194,6 @@ def _flaky_odoo_delivers_each_once(odoo, workers, partner, user, mode, fail_ever
     assert_each_delivered_exactly_once(odoo, numbers, files_per_invoice=1)
 
 
-@pytest.mark.xfail(strict=True, raises=DeliveryStalled, reason=(
-    "Livelock: from the chatter-note step on, each attempt makes exactly 3 Odoo requests "
-    "(search, XML-RPC common.version re-asked by every job's new OdooClient, then "
-    "message_post / read + search_read), so with every 3rd request failing the same call "
-    "fails on every attempt until PUSH_MAX_ATTEMPTS: events end 'Gave up after 8 attempts'."))
 @pytest.mark.parametrize("mode", ["http500", "timeout"])
 def test_every_third_odoo_call_failing_delivers_all_none_doubled(acme, odoo, workers, mode):
     partner, user = acme
@@ -211,11 +206,6 @@ def test_every_fourth_odoo_call_failing_delivers_all_none_doubled(acme, odoo, wo
     _flaky_odoo_delivers_each_once(odoo, workers, partner, user, mode, fail_every=4, count=4)
 
 
-@pytest.mark.xfail(strict=True, raises=DeliveryStalled, reason=(
-    "The breaker counts failed push attempts, not failed calls: record_success only runs when a "
-    "whole push succeeds, so an Odoo answering 3 calls in 4 opens it (every multi-call attempt "
-    "hits a failure) and each half-open probe is a whole push that fails again: one attempt per "
-    "BREAKER_COOLDOWN_SECONDS (60 s by default) while Odoo is up."))
 def test_flaky_odoo_does_not_stall_deliveries_behind_the_breaker(acme, odoo, workers):
     partner, user = acme
     numbers = [f"FLAKY-BREAKER-{n}" for n in range(4)]

@@ -15,6 +15,7 @@ from sqlalchemy import and_, or_, select
 from app.database import utcnow
 from app.extensions import db
 from app.integration.breaker import BreakerState, OdooCircuitBreaker
+from app.integration.odoo_access import odoo_client
 from app.integration.models import DeliveryState, OutboxEvent, StepKind
 from app.integration.outbox import record_step
 from app.integration.queue import enqueue_outbox_event, get_redis
@@ -22,10 +23,8 @@ from app.invoices.models import Invoice, InvoiceStatus
 from app.observability import set_correlation_id
 from app.odoo import binder
 from app.odoo.bills import ExportConflict, push_invoice, read_bill_statuses
-from app.odoo.client import OdooClient, client_from_settings
 from app.odoo.errors import OdooError, OdooPermanentError, OdooTransientError
 from app.odoo.purchase_orders import import_purchase_order, sync_partner
-from app.odoo.settings import OdooSettings
 from app.invoices.status import apply_bill_status
 from app.partners.models import Partner
 
@@ -64,10 +63,6 @@ def _drop_connections_inherited_over_fork() -> None:
         _connections_owned_by_pid = os.getpid()
 
 
-def odoo_client() -> OdooClient:
-    return client_from_settings(OdooSettings.from_mapping(current_app.config))
-
-
 @in_app_context
 def deliver_outbox_event(event_id: int) -> str:
     outbox_event = db.session.get(OutboxEvent, event_id)
@@ -93,7 +88,6 @@ def deliver_outbox_event(event_id: int) -> str:
         handler(outbox_event)
     except OdooPermanentError as exc:
         db.session.rollback()
-        breaker.record_success()
         _fail(outbox_event, f"Odoo refused it: {exc.message}")
         return "failed"
     except ExportConflict as exc:
@@ -102,17 +96,17 @@ def deliver_outbox_event(event_id: int) -> str:
         return "failed"
     except OdooTransientError as exc:
         db.session.rollback()
-        breaker.record_failure(exc.message)
         return _schedule_retry(outbox_event, exc.message)
     except LockBusy as exc:
         db.session.rollback()
+        outbox_event = db.session.merge(outbox_event)
+        outbox_event.attempts -= 1  # waiting for our own lock is not a failed attempt
         return _schedule_retry(outbox_event, str(exc))
     except Exception as exc:
         db.session.rollback()
         log.exception("unexpected error delivering outbox event", extra={"outbox_id": event_id})
         _fail(outbox_event, f"Unexpected error ({type(exc).__name__}); the details are in the worker log.")
         return "failed"
-    breaker.record_success()
     outbox_event.state = DeliveryState.SYNCED
     outbox_event.delivered_at = utcnow()
     outbox_event.last_error = None
@@ -221,24 +215,22 @@ TOPIC_HANDLERS: dict[str, Callable[[OutboxEvent], None]] = {
 @in_app_context
 def sync_purchase_orders(partner_id: int | None = None) -> dict[str, int]:
     """Pull POs for one partner, or for every partner bound to an Odoo vendor."""
-    client = odoo_client()
     query = select(Partner).where(Partner.odoo_partner_id.is_not(None))
     if partner_id is not None:
         query = query.where(Partner.id == partner_id)
     totals = {"partners": 0, "purchase_orders": 0, "lines": 0}
     breaker = OdooCircuitBreaker()
+    client = None
     for partner in db.session.scalars(query).all():
         if not breaker.allow():
             raise OdooTransientError("Odoo is unreachable (circuit breaker open); the next run retries")
         try:
+            client = client or odoo_client(breaker)
             report = sync_partner(client, partner)
         except OdooError as exc:
             db.session.rollback()
             _note_sync_failure(partner, exc)
-            if isinstance(exc, OdooTransientError):
-                breaker.record_failure(exc.message)
             raise
-        breaker.record_success()
         db.session.commit()
         totals["partners"] += 1
         totals["purchase_orders"] += report.purchase_orders

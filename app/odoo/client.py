@@ -158,9 +158,10 @@ class OdooClient:
         return _single_id(result, f"{model}.message_post")
 
 
-def client_from_settings(settings: OdooSettings) -> OdooClient:
+def client_from_settings(settings: OdooSettings,
+                         known_version: tuple[int, int] | None = None) -> OdooClient:
     """A client over the transport that settings.protocol names (no request is sent yet)."""
-    return OdooClient(make_transport(settings))
+    return OdooClient(make_transport(settings, known_version))
 
 
 def _field_list(fields: Sequence[str]) -> list[str]:

@@ -123,12 +123,16 @@ def fetch_server_version(settings: OdooSettings) -> tuple[int, int]:
     return parse_server_version(payload.get("server_version_info") or payload["server_serie"])
 
 
-def make_transport(settings: OdooSettings) -> Transport:
-    """The transport named by settings.protocol; "auto" picks on first use."""
+def make_transport(settings: OdooSettings, known_version: tuple[int, int] | None = None) -> Transport:
+    """The transport named by settings.protocol; "auto" picks on first use, or at once when
+    the server's version is already known (saving the `common.version()` round trip)."""
     if settings.protocol == "json2":
-        return Json2Transport(settings)
+        return Json2Transport(settings, known_version=known_version)
     if settings.protocol == "xmlrpc":
-        return XmlRpcTransport(settings)
+        return XmlRpcTransport(settings, known_version=known_version)
+    if known_version is not None:
+        transport_class = Json2Transport if known_version >= JSON2_SINCE else XmlRpcTransport
+        return transport_class(settings, known_version=known_version)
     return AutoTransport(settings)
 
 
