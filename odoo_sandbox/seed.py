@@ -41,6 +41,10 @@ def _seed_rows(flavour: str) -> dict[str, list[dict[str, Any]]]:
         "res.partner": _partners(),
         "res.users": _users(),
         "uom.uom": _uoms(),
+        "project.project": [
+            {"id": 1, "name": "Tower A", "company_id": COMPANY_MAIN, "active": True},
+            {"id": 2, "name": "Bridge B2", "company_id": COMPANY_CIVIL, "active": True},
+        ],
         "account.tax": _taxes(),
         "account.account": _accounts(flavour),
         "account.journal": _journals(flavour),
@@ -49,7 +53,7 @@ def _seed_rows(flavour: str) -> dict[str, list[dict[str, Any]]]:
             {"id": 1, "name": "Discussions", "sequence": 0, "internal": False},
             {"id": 2, "name": "Note", "sequence": 100, "internal": True},
         ],
-        "purchase.order": _purchase_orders(),
+        "purchase.order": _purchase_orders(flavour),
         "purchase.order.line": _purchase_order_lines(flavour),
     }
 
@@ -177,13 +181,17 @@ def _order(rid: int, partner: int, company: int, state: str, ref: Any, date_orde
             "user_id": 2, "company_id": company, "locked": False}
 
 
-def _purchase_orders() -> list[dict[str, Any]]:
-    return [
+def _purchase_orders(flavour: str) -> list[dict[str, Any]]:
+    orders = [
         _order(13, VENDOR_ACME, COMPANY_MAIN, "purchase", "ACME-Q-2026-001", "2026-12-03 15:58:46"),
         _order(10, VENDOR_BRIGHTLINE, COMPANY_MAIN, "purchase", "BL-2026-117", "2026-11-18 16:00:00"),
         _order(11, VENDOR_ACME, COMPANY_CIVIL, "purchase", "ACME-Q-2026-011", "2026-11-20 14:30:00"),
         _order(12, VENDOR_ACME, COMPANY_MAIN, "draft", False, "2026-12-01 09:00:00"),
     ]
+    if flavour == "19":
+        for order, project in zip(orders, (1, 1, 2, False)):
+            order["project_id"] = project
+    return orders
 
 
 def _purchase_order_lines(flavour: str) -> list[dict[str, Any]]:

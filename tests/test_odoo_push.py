@@ -61,6 +61,7 @@ def test_sync_mirrors_this_partners_confirmed_pos_from_every_company(odoo, app):
     assert set(orders) == {"P00013", "P00011"}  # not the RFQ P00012, not Brightline's P00010
     assert orders["P00011"].buyer_company_name == "Summit Builders Civil LLC"
     assert orders["P00013"].buyer_company_name == "Summit Builders Inc."
+    assert (orders["P00013"].project_name, orders["P00011"].project_name) == ("Tower A", "Bridge B2")
     lines = orders["P00013"].lines
     assert [l.quantity for l in lines] == [40, 25]
     assert lines[0].quantity_received == 40 and lines[0].odoo_tax_ids == [2]
@@ -251,6 +252,7 @@ def test_cancelled_bill_means_rejected(odoo, app):
 def test_odoo_17_over_xmlrpc(odoo17, app):
     partner = synced_partner()
     assert po("P00013").lines[0].odoo_tax_ids == [2]  # read as taxes_id on 17
+    assert po("P00013").project_name is None  # no purchase.order.project_id before 18
     invoice = submit(partner)
     assert deliver(invoice) == "synced"
     [bill] = bills_for_ref(odoo17, "SUB-1")

@@ -105,3 +105,13 @@ def test_unknown_event_is_404_for_staff(client, staff):
     login(client, staff)
     assert client.get("/staff/outbox/424242").status_code == 404
     assert client.get("/staff/outbox/99999999999999999").status_code == 404
+
+
+def test_console_filters_by_project(odoo, app, client, staff):
+    partner = synced_partner()
+    tower = submit(partner, number="TOWER-1", quantities=("1",))
+    bridge = submit(partner, number="BRIDGE-1", quantities=("1",), po_number="P00011")
+    login(client, staff)
+    page = client.get("/staff/sync?project=Bridge+B2").get_data(as_text=True)
+    assert f"#{event_for(bridge).id}<" in page and f"#{event_for(tower).id}<" not in page
+    assert '<option value="Tower A"' in page

@@ -32,6 +32,7 @@ def purchase_order_summary(order: PurchaseOrder) -> dict[str, Any]:
         "number": order.number,
         "state": order.state,
         "buyer_company": order.buyer_company_name,
+        "project": order.project_name,
         "currency": order.currency_code,
         "vendor_reference": order.vendor_reference,
         "ordered_at": _timestamp(order.ordered_at),

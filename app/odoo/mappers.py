@@ -13,6 +13,13 @@ ODOO_DATETIME_FORMAT = "%Y-%m-%d %H:%M:%S"
 
 PURCHASE_ORDER_FIELDS = ("name", "state", "partner_id", "company_id", "currency_id", "date_order",
                          "amount_untaxed", "amount_total", "partner_ref", "write_date")
+PO_PROJECT_FIELD_SINCE = (18, 0)  # purchase.order.project_id (module project_purchase)
+
+
+def purchase_order_fields(version: tuple[int, int]) -> list[str]:
+    """Before 18.0 a PO has no project field (16/17 link projects through analytic lines)."""
+    extra = ["project_id"] if version >= PO_PROJECT_FIELD_SINCE else []
+    return list(PURCHASE_ORDER_FIELDS) + extra
 PURCHASE_ORDER_LINE_FIELDS = ("order_id", "sequence", "name", "product_id", "product_qty",
                               "qty_received", "qty_invoiced", "price_unit", "tax_ids",
                               "display_type", "write_date")
@@ -30,6 +37,7 @@ class PurchaseOrderRecord:
     currency_odoo_id: int
     currency_code: str
     vendor_reference: str | None
+    project_name: str | None
     ordered_at: datetime | None
     amount_untaxed: Decimal
     amount_total: Decimal
@@ -119,6 +127,7 @@ def purchase_order_from_odoo(record: dict[str, Any], confirmed_states: tuple[str
         buyer_company_name=company_name, currency_odoo_id=currency_id,
         currency_code=currency_code[:3].upper(),
         vendor_reference=record.get("partner_ref") or None,
+        project_name=_many2one(record.get("project_id"))[1] or None,
         ordered_at=parse_odoo_datetime(record.get("date_order")),
         amount_untaxed=_decimal(record.get("amount_untaxed")),
         amount_total=_decimal(record.get("amount_total")),

@@ -66,7 +66,7 @@ def refresh_order_lines(client: OdooClient, purchase_order: PurchaseOrder) -> No
 def import_purchase_order(client: OdooClient, odoo_id: int) -> PurchaseOrder | None:
     """Re-read one PO now (Odoo told us it changed); None if it is not one of our partners'."""
     records = client.search_read("purchase.order", [("id", "=", odoo_id)],
-                                 list(mappers.PURCHASE_ORDER_FIELDS), limit=1)
+                                 mappers.purchase_order_fields(client.version), limit=1)
     if not records:
         return None
     record = mappers.purchase_order_from_odoo(records[0], client.confirmed_po_states)
@@ -83,7 +83,7 @@ def _changed_orders(client: OdooClient, odoo_partner_id: int, since):
         domain.append(("state", "in", list(client.confirmed_po_states)))
     else:
         domain.append(("write_date", ">", mappers.format_odoo_datetime(since)))
-    for raw in _paged(client, "purchase.order", domain, list(mappers.PURCHASE_ORDER_FIELDS)):
+    for raw in _paged(client, "purchase.order", domain, mappers.purchase_order_fields(client.version)):
         yield mappers.purchase_order_from_odoo(raw, client.confirmed_po_states)
 
 
@@ -129,6 +129,7 @@ def _upsert_order(record: mappers.PurchaseOrderRecord, partner: Partner) -> Purc
     order.currency_code = record.currency_code
     order.currency_odoo_id = record.currency_odoo_id
     order.vendor_reference = record.vendor_reference
+    order.project_name = record.project_name
     order.ordered_at = record.ordered_at
     order.amount_untaxed = record.amount_untaxed
     order.amount_total = record.amount_total

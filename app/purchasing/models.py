@@ -26,6 +26,7 @@ class PurchaseOrder(db.Model):
     currency_code: Mapped[str] = mapped_column(String(3))
     currency_odoo_id: Mapped[int]
     vendor_reference: Mapped[str | None] = mapped_column(String(200))
+    project_name: Mapped[str | None] = mapped_column(String(200), index=True)
     ordered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     amount_untaxed: Mapped[Decimal] = mapped_column(Money, default=Decimal(0))
     amount_total: Mapped[Decimal] = mapped_column(Money, default=Decimal(0))

@@ -38,7 +38,7 @@ def sync_console():
     filters = services.SyncFilters.from_args(request.args)
     return render_template("staff/sync.html", events=services.list_events(filters), filters=filters,
                            stats=services.sync_stats(), odoo=OdooCircuitBreaker().state(),
-                           states=list(DeliveryState),
+                           states=list(DeliveryState), projects=services.project_names(),
                            partners=db.session.scalars(select(Partner).order_by(Partner.name)).all())
 
 

@@ -13,6 +13,7 @@ from app.integration import outbox
 from app.integration.models import DeliveryState, DeliveryStep, OutboxEvent, StepKind
 from app.integration.queue import get_queue
 from app.invoices.models import Invoice, InvoiceStatus
+from app.purchasing.models import PurchaseOrder
 
 MAX_ROWS = 500
 
@@ -21,6 +22,7 @@ MAX_ROWS = 500
 class SyncFilters:
     state: DeliveryState | None = None
     partner_id: int | None = None
+    project: str | None = None
     older_than_minutes: int | None = None
 
     @classmethod
@@ -29,8 +31,10 @@ class SyncFilters:
         state = args.get("state")
         partner = args.get("partner", type=int)
         older = args.get("older_than", type=int)
+        project = (args.get("project") or "").strip()[:200]
         return cls(state=DeliveryState(state) if state in {s.value for s in DeliveryState} else None,
                    partner_id=partner if is_database_id(partner) else None,
+                   project=project or None,
                    older_than_minutes=older if older and 0 < older < 100_000 else None)
 
 
@@ -49,6 +53,10 @@ def _filtered(filters: SyncFilters) -> Select:
         query = query.where(OutboxEvent.state == filters.state)
     if filters.partner_id:
         query = query.where(OutboxEvent.partner_id == filters.partner_id)
+    if filters.project:
+        query = query.join(Invoice, (OutboxEvent.subject_type == "Invoice") & (Invoice.id == OutboxEvent.subject_id)) \
+            .join(PurchaseOrder, PurchaseOrder.id == Invoice.purchase_order_id) \
+            .where(PurchaseOrder.project_name == filters.project)
     if filters.older_than_minutes:
         query = query.where(OutboxEvent.created_at < utcnow() - timedelta(minutes=filters.older_than_minutes))
     return query
@@ -56,6 +64,12 @@ def _filtered(filters: SyncFilters) -> Select:
 
 def list_events(filters: SyncFilters) -> list[OutboxEvent]:
     return list(db.session.scalars(_filtered(filters).order_by(OutboxEvent.id.desc()).limit(MAX_ROWS)))
+
+
+def project_names() -> list[str]:
+    return list(db.session.scalars(select(PurchaseOrder.project_name).distinct()
+                                   .where(PurchaseOrder.project_name.is_not(None))
+                                   .order_by(PurchaseOrder.project_name)))
 
 
 def sync_stats() -> SyncStats:

@@ -4,12 +4,12 @@ from __future__ import annotations
 from ..orm import BaseModel
 from .account import AccountMove, AccountMoveLine
 from .base import (AccountAccount, AccountJournal, AccountTax, MailMessageSubtype, ProductProduct,
-                   ResCompany, ResCurrency, ResPartner, ResUsers, UomUom)
+                   ProjectProject, ResCompany, ResCurrency, ResPartner, ResUsers, UomUom)
 from .mail import IrAttachment, MailMessage
 from .purchase import PurchaseOrder, PurchaseOrderLine
 
 MODEL_CLASSES: tuple[type[BaseModel], ...] = (
-    ResPartner, ResCompany, ResCurrency, ResUsers, UomUom, ProductProduct, AccountTax,
+    ResPartner, ResCompany, ResCurrency, ResUsers, UomUom, ProductProduct, ProjectProject, AccountTax,
     AccountAccount, AccountJournal, PurchaseOrder, PurchaseOrderLine, AccountMove,
     AccountMoveLine, IrAttachment, MailMessage, MailMessageSubtype,
 )

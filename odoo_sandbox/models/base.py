@@ -145,6 +145,23 @@ class ResUsers(BaseModel):
                 "uid": self.env.uid}
 
 
+class ProjectProject(BaseModel):
+    """Projects (module `project`); a PO points at one through `project_id` from 18.0."""
+
+    _name = "project.project"
+    _description = "Project"
+    _order = "name"
+    _company_scoped = True
+
+    @classmethod
+    def _declare_fields(cls, flavour: str) -> dict[str, F.Field]:
+        return {
+            "name": F.char("Name", required=True),
+            "company_id": F.many2one("res.company", "Company"),
+            "active": F.boolean("Active"),
+        }
+
+
 class UomUom(BaseModel):
     _name = "uom.uom"
     _description = "Product Unit of Measure"

@@ -71,6 +71,7 @@ class PurchaseOrder(MailThread, BaseModel):
         }
         if flavour == "19":
             declared["locked"] = F.boolean("Locked", readonly=True)
+            declared["project_id"] = F.many2one("project.project", "Project")  # 18.0+
         return declared
 
     def _default_values(self) -> dict[str, Any]:
