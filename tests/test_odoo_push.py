@@ -259,3 +259,14 @@ def test_odoo_17_over_xmlrpc(odoo17, app):
     assert bill["name"].startswith("BILL/")  # 17 names drafts at creation
     assert invoice.odoo_bill_name == bill["name"]
     assert db.session.scalar(select(func.count()).select_from(OdooBinding)) == 3
+
+
+def test_reconciler_leaves_live_jobs_alone_and_recovers_lost_ones(odoo, app):
+    from app.integration.queue import get_redis
+    partner = synced_partner()
+    invoice = submit(partner)  # its job waits in Redis (no worker here)
+    assert jobs.reconcile_outbox(grace_seconds=0) == 0
+    get_redis().flushdb()  # Redis emptied: the job is gone, the row is not
+    assert jobs.reconcile_outbox(grace_seconds=0) == 1
+    assert event_for(invoice).timeline[-1].kind.value == "recovered"
+    assert deliver(invoice) == "synced"

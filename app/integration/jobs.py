@@ -18,7 +18,7 @@ from app.integration.breaker import BreakerState, OdooCircuitBreaker
 from app.integration.odoo_access import odoo_client
 from app.integration.models import DeliveryState, OutboxEvent, StepKind
 from app.integration.outbox import record_step
-from app.integration.queue import enqueue_outbox_event, get_redis
+from app.integration.queue import enqueue_outbox_event, get_redis, has_live_job, outbox_job_id
 from app.invoices.models import Invoice, InvoiceStatus
 from app.observability import set_correlation_id
 from app.odoo import binder
@@ -268,23 +268,29 @@ def refresh_bill_statuses() -> int:
 
 
 @in_app_context
-def reconcile_outbox(stale_after_seconds: int = 120) -> int:
-    """Re-enqueue open events whose job may be lost (worker killed, Redis flushed): queued or
-    sending rows untouched for a while, and retries whose time has come and gone."""
+def reconcile_outbox(stale_after_seconds: int = 120, grace_seconds: int = 15) -> int:
+    """Re-enqueue open events that have no live job: Redis flushed or restarted, worker or
+    work horse killed, job expired. Rows younger than the grace period are left to their
+    enqueue-after-commit; rows untouched for `stale_after_seconds` are re-enqueued whatever
+    Redis says (a job that claims to run that long is not trusted)."""
     now = utcnow()
-    cutoff = now - timedelta(seconds=stale_after_seconds)
-    overdue = now - timedelta(seconds=min(stale_after_seconds, 30))
-    stale = db.session.scalars(select(OutboxEvent).where(or_(
+    grace = timedelta(seconds=min(grace_seconds, stale_after_seconds))
+    candidates = db.session.scalars(select(OutboxEvent).where(or_(
         and_(OutboxEvent.state.in_([DeliveryState.QUEUED, DeliveryState.SENDING]),
-             OutboxEvent.updated_at < cutoff),
-        and_(OutboxEvent.state == DeliveryState.RETRYING, OutboxEvent.next_attempt_at < overdue),
+             OutboxEvent.updated_at <= now - grace),
+        and_(OutboxEvent.state == DeliveryState.RETRYING, OutboxEvent.next_attempt_at <= now - grace),
     ))).all()
-    for outbox_event in stale:
+    stale_cutoff = now - timedelta(seconds=stale_after_seconds)
+    recovered = 0
+    for outbox_event in candidates:
+        if outbox_event.updated_at >= stale_cutoff and has_live_job(outbox_job_id(outbox_event.id)):
+            continue
         outbox_event.state = DeliveryState.QUEUED
         record_step(outbox_event, StepKind.RECOVERED, "its job was lost; queued again")
         db.session.commit()
         enqueue_outbox_event(outbox_event.id)
-    return len(stale)
+        recovered += 1
+    return recovered
 
 
 @in_app_context

@@ -1,7 +1,7 @@
 """Redis and RQ plumbing: one queue, job ids derived from the work they do."""
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 
 from flask import current_app
 from redis import Redis
@@ -48,6 +48,24 @@ def enqueue_once(func_path: str, *args, job_id: str, delay: timedelta | None = N
     else:
         queue.enqueue(func_path, *args, **options)
     return True
+
+
+JOB_HEARTBEAT_GRACE = timedelta(seconds=90)
+
+
+def has_live_job(job_id: str) -> bool:
+    """Waiting in Redis, or running with a recent heartbeat from its work horse."""
+    try:
+        job = Job.fetch(job_id, connection=get_redis())
+        status = job.get_status()
+    except NoSuchJobError:
+        return False
+    if status in WAITING_STATUSES:
+        return True
+    if status == JobStatus.STARTED and job.last_heartbeat:
+        heartbeat = job.last_heartbeat.replace(tzinfo=job.last_heartbeat.tzinfo or timezone.utc)
+        return datetime.now(timezone.utc) - heartbeat < JOB_HEARTBEAT_GRACE
+    return False
 
 
 def enqueue_outbox_event(event_id: int, *, delay: timedelta | None = None) -> None:
