@@ -168,7 +168,7 @@ def test_odoo_down_opens_the_breaker_then_all_delivered_once_and_it_closes(acme,
 
 
 # --------------------------------------------------------------- 4. every third Odoo call fails
-def _flaky_odoo_delivers_each_once(odoo, workers, partner, user, mode, fail_every, count):
+def assert_flaky_odoo_delivers_each_once(odoo, workers, partner, user, mode, fail_every, count):
     numbers = [f"FLAKY-{mode}-{fail_every}-{n}" for n in range(count)]
     for number in numbers:
         submit(partner, user, number)
@@ -197,13 +197,13 @@ def _flaky_odoo_delivers_each_once(odoo, workers, partner, user, mode, fail_ever
 @pytest.mark.parametrize("mode", ["http500", "timeout"])
 def test_every_third_odoo_call_failing_delivers_all_none_doubled(acme, odoo, workers, mode):
     partner, user = acme
-    _flaky_odoo_delivers_each_once(odoo, workers, partner, user, mode, fail_every=3, count=1)
+    assert_flaky_odoo_delivers_each_once(odoo, workers, partner, user, mode, fail_every=3, count=1)
 
 
 @pytest.mark.parametrize("mode", ["http500", "timeout"])
 def test_every_fourth_odoo_call_failing_delivers_all_none_doubled(acme, odoo, workers, mode):
     partner, user = acme
-    _flaky_odoo_delivers_each_once(odoo, workers, partner, user, mode, fail_every=4, count=4)
+    assert_flaky_odoo_delivers_each_once(odoo, workers, partner, user, mode, fail_every=4, count=4)
 
 
 def test_flaky_odoo_does_not_stall_deliveries_behind_the_breaker(acme, odoo, workers):
