@@ -5,8 +5,8 @@ from typing import Any, Mapping
 
 from flask import Flask
 
-from app.config import PROJECT_ROOT, check_production_safety, load_config
-from app.extensions import babel, csrf, db, login_manager, migrate
+from app.config import PROJECT_ROOT, check_production_safety, finish_config, load_config
+from app.extensions import babel, csrf, db, limiter, login_manager, migrate
 
 
 def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
@@ -17,6 +17,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     app.config.update(load_config())
     if overrides:
         app.config.update(overrides)
+    finish_config(app.config)
     check_production_safety(app.config)
 
     _init_extensions(app)
@@ -40,6 +41,7 @@ def _init_extensions(app: Flask) -> None:
                      compare_type=True)
     csrf.init_app(app)
     login_manager.init_app(app)
+    limiter.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message = None
     init_i18n(app, babel)

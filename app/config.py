@@ -62,6 +62,10 @@ def load_config(environ: Mapping[str, str] | None = None) -> dict[str, Any]:
         "QUANTITY_DECIMALS": int(env.get("QUANTITY_DECIMALS", "2")),
         "MAX_UPLOAD_BYTES": int(env.get("MAX_UPLOAD_BYTES", str(10 * 1024 * 1024))),
         "MAX_CONTENT_LENGTH": int(env.get("MAX_REQUEST_BYTES", str(40 * 1024 * 1024))),
+        "RATELIMIT_SWALLOW_ERRORS": True,
+        "RATELIMIT_HEADERS_ENABLED": True,
+        "LOGIN_FAILURES_PER_ACCOUNT": env.get("LOGIN_FAILURES_PER_ACCOUNT", "5 per 5 minutes;20 per day"),
+        "LOGIN_FAILURES_PER_IP": env.get("LOGIN_FAILURES_PER_IP", "20 per 5 minutes;200 per day"),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": _bool(env.get("SESSION_COOKIE_SECURE"), default=False),
@@ -77,6 +81,16 @@ def load_config(environ: Mapping[str, str] | None = None) -> dict[str, Any]:
         "RQ_LOG_LEVEL": env.get("RQ_LOG_LEVEL", "INFO"),
         "LOG_FORMAT": env.get("LOG_FORMAT", "json"),
     }
+
+
+def finish_config(config: dict[str, Any]) -> None:
+    """Settings derived from others once overrides are applied: the rate limiter shares
+    Redis with RQ (same database, keys prefixed by the queue name)."""
+    redis_url = config["REDIS_URL"]
+    if redis_url.startswith("unix://"):
+        redis_url = "redis+unix://" + redis_url[len("unix://"):]
+    config.setdefault("RATELIMIT_STORAGE_URI", redis_url)
+    config.setdefault("RATELIMIT_KEY_PREFIX", config["RQ_QUEUE"])
 
 
 def check_production_safety(config: Mapping[str, Any]) -> None:

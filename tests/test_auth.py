@@ -104,3 +104,28 @@ def test_pages_carry_security_headers(client, owner):
     assert "frame-ancestors 'none'" in response.headers["Content-Security-Policy"]
     assert response.headers["Cache-Control"] == "no-store"
     assert response.headers["X-Content-Type-Options"] == "nosniff"
+
+
+def test_failed_sign_ins_are_throttled_per_account(client, owner, app):
+    app.config["LOGIN_FAILURES_PER_ACCOUNT"] = "3 per 5 minutes"
+    for _ in range(3):
+        assert client.post("/login", data={"email": owner.email, "password": "wrong password!"}).status_code == 401
+    blocked = client.post("/login", data={"email": owner.email, "password": PASSWORD})
+    assert blocked.status_code == 429 and "Too many attempts" in blocked.get_data(as_text=True)
+    assert "Retry-After" in blocked.headers
+    other = make_user(owner.partner, email="other@acme.example")
+    assert client.post("/login", data={"email": other.email, "password": PASSWORD}).status_code == 302
+
+
+def test_failed_sign_ins_are_throttled_per_address(client, owner, app):
+    app.config["LOGIN_FAILURES_PER_IP"] = "4 per 5 minutes"
+    for n in range(4):
+        client.post("/login", data={"email": f"guess{n}@acme.example", "password": "wrong password!"})
+    assert client.post("/login", data={"email": owner.email, "password": PASSWORD}).status_code == 429
+
+
+def test_successful_sign_ins_do_not_count(client, owner, app):
+    app.config["LOGIN_FAILURES_PER_ACCOUNT"] = "2 per 5 minutes"
+    for _ in range(4):
+        assert client.post("/login", data={"email": owner.email, "password": PASSWORD}).status_code == 302
+        client.post("/logout")

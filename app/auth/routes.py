@@ -3,14 +3,14 @@ from __future__ import annotations
 import hmac
 from urllib.parse import urlsplit
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
 from app.auth.forms import LoginForm
 from app.auth.models import User
-from app.auth.services import authenticate
-from app.extensions import db, login_manager
+from app.auth.services import authenticate, normalize_email
+from app.extensions import db, limiter, login_manager
 
 bp = Blueprint("auth", __name__)
 
@@ -34,8 +34,21 @@ def _safe_next(target: str | None) -> str | None:
     return target
 
 
+def _failed_sign_in(response) -> bool:
+    return response.status_code == 401
+
+
+def _account_key() -> str:
+    return "account:" + normalize_email(request.form.get("email", ""))[:320]
+
+
 @bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["LOGIN_FAILURES_PER_IP"], methods=["POST"],
+               deduct_when=_failed_sign_in, scope="login-ip")
+@limiter.limit(lambda: current_app.config["LOGIN_FAILURES_PER_ACCOUNT"], methods=["POST"],
+               key_func=_account_key, deduct_when=_failed_sign_in, scope="login-account")
 def login():
+    """Only failed sign-ins count toward the limits, per account and per address."""
     if current_user.is_authenticated:
         return redirect(url_for("main.home"))
     form = LoginForm()

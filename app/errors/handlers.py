@@ -34,6 +34,11 @@ def register_error_handlers(app: Flask) -> None:
                        _("All files together must be under %(limit)s MB. Nothing was saved; "
                          "go back and choose smaller files.", limit=limit))
 
+    @app.errorhandler(429)
+    def too_many_requests(exc):
+        return _render(429, _("Please wait a little"),
+                       _("Too many attempts in a short time. Wait a few minutes, then try again."))
+
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):
         messages = {
