@@ -8,7 +8,6 @@ from sqlalchemy import select
 from app.extensions import db
 from app.integration import jobs
 from app.integration.breaker import OdooCircuitBreaker
-from app.integration.models import DeliveryState, OutboxEvent
 from tests.factories import login
 from tests.odoo_helpers import bills_for_ref, clear_faults, set_faults
 from tests.test_odoo_push import deliver, event_for, submit, synced_partner

@@ -1,6 +1,5 @@
 """Staff sync console and the partner's timeline."""
 import pytest
-from sqlalchemy import select
 
 from app.auth.models import Role
 from app.extensions import db
