@@ -9,11 +9,15 @@
     fetch(window.location.pathname, { headers: { "X-Requested-With": "fetch" }, credentials: "same-origin" })
       .then(function (response) { return response.ok ? response.text() : Promise.reject(response.status); })
       .then(function (html) {
-        var fresh = new DOMParser().parseFromString(html, "text/html").getElementById("invoice-status");
+        var page = new DOMParser().parseFromString(html, "text/html");
+        var fresh = page.getElementById("invoice-status");
         if (!fresh) return;
         panel.className = fresh.className;
         panel.innerHTML = fresh.innerHTML;
         panel.dataset.pending = fresh.dataset.pending;
+        var history = document.getElementById("invoice-timeline");
+        var freshHistory = page.getElementById("invoice-timeline");
+        if (history && freshHistory) history.innerHTML = freshHistory.innerHTML;
         if (fresh.dataset.pending === "true" && tries < 150) setTimeout(refresh, 2000);
       })
       .catch(function () { if (tries < 150) setTimeout(refresh, 5000); });

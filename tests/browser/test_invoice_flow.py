@@ -102,6 +102,7 @@ def test_bill_part_of_a_line_and_watch_it_reach_odoo(browser_stack):
     page.get_by_role("button", name="Submit invoice to Summit Builders Inc.").click()
     expect(page.get_by_text("Invoice ACME-2026-0107 was submitted.")).to_be_visible()
     expect(page.get_by_text("In review at Summit Builders Inc.")).to_be_visible(timeout=10_000)
+    expect(page.locator("#invoice-timeline")).to_contain_text("Sent to Summit Builders Inc.'s accounting")
     [bill] = bills_for_ref(odoo, "ACME-2026-0107")
     expect(page.locator("#bill-reference")).to_have_text(f"draft bill #{bill['id']}")
     shoot(page, "05-invoice-in-review-desktop")
