@@ -60,6 +60,23 @@ def register_commands(app: Flask) -> None:
         _commit_or_fail(lambda: revoke_api_key(public_id))
         click.echo(f"Revoked {public_id}.")
 
+    @app.cli.command("send-test-email")
+    @click.option("--to", "to_address", required=True)
+    def send_test_email_command(to_address: str) -> None:
+        """Send a test message now through the configured mail settings and say how it went."""
+        from app.integration.jobs import deliver_outbox_event
+        from app.integration.models import OutboxEvent
+        from app.mail.services import absolute_url, send_email
+
+        email = _commit_or_fail(lambda: send_email(to_address, "mail_check",
+                                                   portal_url=absolute_url("main.home")))
+        event = db.session.scalar(db.select(OutboxEvent).filter_by(topic="email.send", subject_id=email.id))
+        outcome = deliver_outbox_event(event.id)
+        db.session.refresh(event)
+        if outcome != "synced":
+            raise click.ClickException(f"Not sent yet ({outcome}): {event.last_error}")
+        click.echo(f"Sent to {to_address} via {current_app.config['MAIL_BACKEND']}.")
+
     @app.cli.command("sync-purchase-orders")
     @click.option("--partner", "partner_id", type=int, help="Only this partner.")
     def sync_purchase_orders_command(partner_id: int | None) -> None:

@@ -33,9 +33,14 @@ def _default_queue(rebar_env: str) -> str:
     return f"rebar-{hashlib.sha1(str(PROJECT_ROOT).encode()).hexdigest()[:8]}"
 
 
+def _list(value: str | None) -> list[str]:
+    return [item.strip() for item in (value or "").split(",") if item.strip()]
+
+
 def load_config(environ: Mapping[str, str] | None = None) -> dict[str, Any]:
     """Build the Flask config from environment variables (see README, "Configuration")."""
     env = os.environ if environ is None else environ
+    production = env.get("REBAR_ENV") == "production"
     sqlite_default = f"sqlite:///{INSTANCE_DIR / 'rebar.db'}"
     return {
         "REBAR_ENV": env.get("REBAR_ENV", "development"),
@@ -80,6 +85,17 @@ def load_config(environ: Mapping[str, str] | None = None) -> dict[str, Any]:
         "LOG_LEVEL": env.get("LOG_LEVEL", "INFO"),
         "RQ_LOG_LEVEL": env.get("RQ_LOG_LEVEL", "INFO"),
         "LOG_FORMAT": env.get("LOG_FORMAT", "json"),
+        "PUBLIC_BASE_URL": env.get("PUBLIC_BASE_URL", f"http://127.0.0.1:{env.get('PORT', '5000')}"),
+        "DATA_ENCRYPTION_KEYS": _list(env.get("DATA_ENCRYPTION_KEYS")),
+        "MAIL_BACKEND": env.get("MAIL_BACKEND", "smtp" if production else "file"),
+        "MAIL_FILE_DIR": env.get("MAIL_FILE_DIR", str(INSTANCE_DIR / "mail")),
+        "MAIL_FROM": env.get("MAIL_FROM", "Rebar <no-reply@rebar.localhost>"),
+        "SMTP_HOST": env.get("SMTP_HOST", "127.0.0.1"),
+        "SMTP_PORT": int(env.get("SMTP_PORT", "25")),
+        "SMTP_USERNAME": env.get("SMTP_USERNAME", ""),
+        "SMTP_PASSWORD": env.get("SMTP_PASSWORD", ""),
+        "SMTP_SECURITY": env.get("SMTP_SECURITY", "none"),
+        "SMTP_TIMEOUT": float(env.get("SMTP_TIMEOUT", "15")),
     }
 
 
@@ -91,6 +107,10 @@ def finish_config(config: dict[str, Any]) -> None:
         redis_url = "redis+unix://" + redis_url[len("unix://"):]
     config.setdefault("RATELIMIT_STORAGE_URI", redis_url)
     config.setdefault("RATELIMIT_KEY_PREFIX", config["RQ_QUEUE"])
+    if not config["DATA_ENCRYPTION_KEYS"]:
+        from app.crypto import derive_development_key
+        config["DATA_ENCRYPTION_KEYS"] = [derive_development_key(config["SECRET_KEY"])]
+        config["DATA_ENCRYPTION_KEYS_DERIVED"] = True
 
 
 def check_production_safety(config: Mapping[str, Any]) -> None:
@@ -104,6 +124,12 @@ def check_production_safety(config: Mapping[str, Any]) -> None:
         problems.append("API_KEY_PEPPER is the development default")
     if config["ODOO_URL"].rstrip("/") == SANDBOX_ODOO_URL:
         problems.append("ODOO_URL points at the Odoo sandbox")
+    if not config["DATA_ENCRYPTION_KEYS"] or config.get("DATA_ENCRYPTION_KEYS_DERIVED"):
+        problems.append("DATA_ENCRYPTION_KEYS is not set")
+    if not config["PUBLIC_BASE_URL"].startswith("https://"):
+        problems.append("PUBLIC_BASE_URL is not an https:// address")
+    if config["MAIL_BACKEND"] != "smtp":
+        problems.append("MAIL_BACKEND is not smtp")
     if config.get("DEBUG"):
         problems.append("debug mode is on")
     if not (config.get("SESSION_COOKIE_SECURE") and config.get("REMEMBER_COOKIE_SECURE")):

@@ -142,6 +142,7 @@ def _banner(port: str, demo: str, env: dict[str, str], sandbox_url: str) -> None
   Odoo: {odoo}{' (the Odoo sandbox: open it to see its POs and bills)' if odoo.rstrip('/') == sandbox_url else ''}
   An API key (partner ids are listed above):
     .venv/bin/flask --app wsgi create-api-key --partner 1 --scopes purchase_orders:read,invoices:read,invoices:write
+  E-mails: written to instance/mail/ (one .eml file each; MAIL_BACKEND=smtp to send them).
   Logs: warnings and errors only (LOG_LEVEL=INFO for more). Press Ctrl-C to stop everything.
 """, flush=True)
 

@@ -6,3 +6,4 @@ from app.integration.models import DeliveryState, DeliveryStep, OdooBinding, Out
 from app.invoices.models import FileKind, Invoice, InvoiceFile, InvoiceLine, InvoiceStatus  # noqa: F401
 from app.partners.models import Partner  # noqa: F401
 from app.purchasing.models import PurchaseOrder, PurchaseOrderLine, SyncCursor  # noqa: F401
+from app.mail.models import OutgoingEmail  # noqa: F401

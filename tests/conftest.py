@@ -93,6 +93,7 @@ def base_config(database_url: str, redis_url: str, odoo_url: str = "http://127.0
         "ODOO_TIMEOUT": 5.0,
         "LOG_FORMAT": "text",
         "PUSH_RETRY_BASE_SECONDS": 0.2,
+        "MAIL_BACKEND": "console",
     }
 
 
@@ -135,6 +136,8 @@ def app(migrated_database, redis_url, request):
         overrides["ODOO_URL"] = request.getfixturevalue("odoo")
     elif "odoo17" in request.fixturenames:
         overrides.update(ODOO_URL=request.getfixturevalue("odoo17"), ODOO_PROTOCOL="xmlrpc")
+    if "smtp_server" in request.fixturenames:
+        overrides.update(request.getfixturevalue("smtp_server").app_config())
     marker = request.node.get_closest_marker("config")
     if marker:
         overrides.update(marker.kwargs)
@@ -145,6 +148,23 @@ def app(migrated_database, redis_url, request):
         get_redis().flushdb()
         yield app
         db.session.remove()
+
+
+@pytest.fixture(scope="session")
+def smtp_session_server():
+    from tests.mail_helpers import RecordingSmtpServer
+
+    server = RecordingSmtpServer()
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def smtp_server(smtp_session_server):
+    """A real SMTP server on localhost (aiosmtpd); the app fixture sends its mail there."""
+    smtp_session_server.clear()
+    return smtp_session_server
 
 
 @pytest.fixture

@@ -15,11 +15,14 @@ from sqlalchemy import and_, or_, select
 from app.database import utcnow
 from app.extensions import db
 from app.integration.breaker import BreakerState, OdooCircuitBreaker
+from app.integration.errors import PermanentDeliveryError, TransientDeliveryError
 from app.integration.odoo_access import odoo_client
 from app.integration.models import DeliveryState, OutboxEvent, StepKind
 from app.integration.outbox import record_step
 from app.integration.queue import enqueue_outbox_event, get_redis, has_live_job, outbox_job_id
 from app.invoices.models import Invoice, InvoiceStatus
+from app.mail.delivery import deliver as deliver_email
+from app.mail.models import OutgoingEmail
 from app.observability import set_correlation_id
 from app.odoo import binder
 from app.odoo.bills import ExportConflict, push_invoice, read_bill_statuses
@@ -73,9 +76,10 @@ def deliver_outbox_event(event_id: int) -> str:
     if handler is None:
         _fail(outbox_event, f"No handler for {outbox_event.topic}")
         return "failed"
-    breaker = OdooCircuitBreaker()
-    if not breaker.allow():
-        return _wait_for_odoo(outbox_event, breaker.state())
+    if outbox_event.topic not in TOPICS_WITHOUT_ODOO:
+        breaker = OdooCircuitBreaker()
+        if not breaker.allow():
+            return _wait_for_odoo(outbox_event, breaker.state())
     if outbox_event.attempts >= current_app.config["PUSH_MAX_ATTEMPTS"]:
         _fail(outbox_event, f"Gave up after {outbox_event.attempts} attempts; the last one "
                             "stopped without finishing (worker killed or restarted).")
@@ -97,6 +101,13 @@ def deliver_outbox_event(event_id: int) -> str:
     except OdooTransientError as exc:
         db.session.rollback()
         return _schedule_retry(outbox_event, exc.message)
+    except PermanentDeliveryError as exc:
+        db.session.rollback()
+        _fail(outbox_event, str(exc))
+        return "failed"
+    except TransientDeliveryError as exc:
+        db.session.rollback()
+        return _schedule_retry(outbox_event, str(exc))
     except LockBusy as exc:
         db.session.rollback()
         outbox_event = db.session.merge(outbox_event)
@@ -207,9 +218,16 @@ def _push_submitted_invoice(outbox_event: OutboxEvent) -> None:
     db.session.commit()
 
 
+def _send_email(outbox_event: OutboxEvent) -> None:
+    deliver_email(db.session.get(OutgoingEmail, outbox_event.subject_id))
+    db.session.commit()
+
+
 TOPIC_HANDLERS: dict[str, Callable[[OutboxEvent], None]] = {
     "invoice.submitted": _push_submitted_invoice,
+    "email.send": _send_email,
 }
+TOPICS_WITHOUT_ODOO = frozenset({"email.send"})
 
 
 @in_app_context
