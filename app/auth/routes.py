@@ -1,15 +1,15 @@
 from __future__ import annotations
 
 import hmac
-from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_user, logout_user
+from flask_login import current_user, logout_user
 
 from app.auth.forms import LoginForm
 from app.auth.models import User
 from app.auth.services import authenticate, normalize_email
+from app.auth.sessions import start_session
 from app.extensions import db, limiter, login_manager
 
 bp = Blueprint("auth", __name__)
@@ -22,16 +22,6 @@ def load_user(session_id: str) -> User | None:
     if user is None or not user.is_active or not hmac.compare_digest(user.session_token, token):
         return None
     return user
-
-
-def _safe_next(target: str | None) -> str | None:
-    """Only same-site relative paths, so a crafted link cannot bounce users elsewhere."""
-    if not target:
-        return None
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
-        return None
-    return target
 
 
 def _failed_sign_in(response) -> bool:
@@ -57,8 +47,8 @@ def login():
         user = authenticate(form.email.data, form.password.data)
         db.session.commit()
         if user is not None:
-            login_user(user, remember=form.remember.data)
-            return redirect(_safe_next(request.args.get("next")) or url_for("main.home"))
+            return start_session(user, remember=form.remember.data,
+                                 next_url=request.args.get("next"), method="password")
         failed = True
     return render_template("auth/login.html", form=form, failed=failed), (401 if failed else 200)
 
