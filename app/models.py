@@ -4,6 +4,6 @@ from app.auth.models import Role, User  # noqa: F401
 from app.credentials.models import ApiKey  # noqa: F401
 from app.integration.models import DeliveryState, DeliveryStep, OdooBinding, OutboxEvent, StepKind  # noqa: F401
 from app.invoices.models import FileKind, Invoice, InvoiceFile, InvoiceLine, InvoiceStatus  # noqa: F401
-from app.partners.models import Partner  # noqa: F401
+from app.partners.models import BankAccountStatus, Partner, PartnerBankAccount, PartnerStatus  # noqa: F401
 from app.purchasing.models import PurchaseOrder, PurchaseOrderLine, SyncCursor  # noqa: F401
 from app.mail.models import OutgoingEmail  # noqa: F401

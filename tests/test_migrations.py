@@ -24,7 +24,7 @@ def test_session_token_migration_gives_existing_users_a_token(tmp_path, redis_ur
         with db.engine.begin() as connection:
             connection.execute(text("INSERT INTO users (email, role, is_active_user, created_at) "
                                     "VALUES ('old@example.com', 'staff_admin', 1, '2026-01-01 00:00:00')"))
-        upgrade()
+        upgrade(revision="heads")
         with db.engine.connect() as connection:
             [token] = connection.execute(text("SELECT session_token FROM users")).scalars().all()
         assert len(token) == 32
