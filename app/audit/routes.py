@@ -1,0 +1,34 @@
+from flask import Blueprint, abort, render_template, request
+from flask_login import current_user
+from sqlalchemy import select
+
+from app.audit.queries import ACTION_AREAS, AuditFilters, list_entries
+from app.auth.access import partner_required, staff_required
+from app.auth.models import Role
+from app.extensions import db
+from app.partners.models import Partner
+
+bp = Blueprint("audit", __name__)
+
+
+@bp.route("/staff/audit")
+@staff_required
+def staff_log():
+    filters = AuditFilters.from_args(request.args)
+    entries, next_before = list_entries(filters)
+    partners = db.session.scalars(select(Partner).order_by(Partner.name)).all()
+    return render_template("audit/log.html", entries=entries, next_before=next_before,
+                           filters=filters, areas=ACTION_AREAS, partners=partners,
+                           partner_names={p.id: p.name for p in partners})
+
+
+@bp.route("/activity")
+@partner_required
+def company_log():
+    """A company's owners see its own trail: sign-ins, role changes, bank changes, approvals."""
+    if current_user.role is not Role.PARTNER_OWNER:
+        abort(403)
+    filters = AuditFilters.from_args(request.args).for_partner(current_user.partner_id)
+    entries, next_before = list_entries(filters)
+    return render_template("audit/log.html", entries=entries, next_before=next_before,
+                           filters=filters, areas=ACTION_AREAS, partners=None, partner_names={})
