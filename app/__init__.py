@@ -66,6 +66,7 @@ def _register_url_converters(app: Flask) -> None:
 
 def _register_blueprints(app: Flask) -> None:
     from app.api import bp as api_bp
+    from app.audit.routes import bp as audit_bp
     from app.auth.routes import bp as auth_bp
     from app.integration.routes import bp as odoo_hooks_bp
     from app.invoices.routes import bp as invoices_bp
@@ -73,7 +74,7 @@ def _register_blueprints(app: Flask) -> None:
     from app.purchasing.routes import bp as purchasing_bp
     from app.staff.routes import bp as staff_bp
 
-    for blueprint in (main_bp, auth_bp, purchasing_bp, invoices_bp, staff_bp):
+    for blueprint in (main_bp, auth_bp, purchasing_bp, invoices_bp, staff_bp, audit_bp):
         app.register_blueprint(blueprint)
     app.register_blueprint(api_bp, url_prefix="/api/v1")
     app.register_blueprint(odoo_hooks_bp)
