@@ -40,7 +40,8 @@ def register_commands(app: Flask) -> None:
     @click.option("--partner", "partner_id", type=int, help="Partner id, for partner roles.")
     def create_user_command(email: str, password: str, role: str, partner_id: int | None) -> None:
         """Create a local account."""
-        user = _commit_or_fail(lambda: create_user(email, password, Role(role), partner_id))
+        user = _commit_or_fail(lambda: create_user(email, password, Role(role), partner_id,
+                                                               email_verified=True))
         click.echo(user.id)
 
     @app.cli.command("create-api-key")
@@ -59,6 +60,21 @@ def register_commands(app: Flask) -> None:
         public_id = key_id.removeprefix(KEY_PREFIX).split("_")[0]
         _commit_or_fail(lambda: revoke_api_key(public_id))
         click.echo(f"Revoked {public_id}.")
+
+    @app.cli.command("two-factor-code")
+    @click.argument("email")
+    def two_factor_code_command(email: str) -> None:
+        """Development only: print the current two-step code of a user (e.g. a demo user)."""
+        from app.auth.two_factor import current_code
+        from app.auth.models import User
+        from app.auth.services import normalize_email
+
+        if current_app.config["REBAR_ENV"] == "production":
+            raise click.ClickException("Refused in production: codes come from the user's own app.")
+        user = db.session.scalar(db.select(User).filter_by(email=normalize_email(email)))
+        if user is None or not user.two_factor_enabled:
+            raise click.ClickException(f"{email} has no two-step verification set up.")
+        click.echo(current_code(user))
 
     @app.cli.command("send-test-email")
     @click.option("--to", "to_address", required=True)

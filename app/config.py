@@ -37,6 +37,28 @@ def _list(value: str | None) -> list[str]:
     return [item.strip() for item in (value or "").split(",") if item.strip()]
 
 
+OIDC_AUDIENCES = ("staff", "partners")
+
+
+def _oidc_providers(env: Mapping[str, str]) -> dict[str, dict[str, str]]:
+    """OIDC_PROVIDERS=corp,entra plus OIDC_<NAME>_ISSUER/_CLIENT_ID/_CLIENT_SECRET/_AUDIENCE."""
+    providers = {}
+    for name in _list(env.get("OIDC_PROVIDERS")):
+        name = name.lower()
+        prefix = f"OIDC_{name.upper().replace('-', '_')}_"
+        settings = {key: env.get(prefix + key.upper(), "").strip()
+                    for key in ("issuer", "client_id", "client_secret", "audience")}
+        missing = [prefix + key.upper() for key, value in settings.items() if not value]
+        if missing:
+            raise ValueError(f"OpenID provider {name!r} needs {', '.join(missing)}")
+        if settings["audience"] not in OIDC_AUDIENCES:
+            raise ValueError(f"{prefix}AUDIENCE must be one of {', '.join(OIDC_AUDIENCES)}")
+        if not name.replace("-", "").isalnum() or name.startswith("partner"):
+            raise ValueError(f"OpenID provider name {name!r}: use letters and digits, not 'partner…'")
+        providers[name] = settings
+    return providers
+
+
 def load_config(environ: Mapping[str, str] | None = None) -> dict[str, Any]:
     """Build the Flask config from environment variables (see README, "Configuration")."""
     env = os.environ if environ is None else environ
@@ -71,6 +93,12 @@ def load_config(environ: Mapping[str, str] | None = None) -> dict[str, Any]:
         "RATELIMIT_HEADERS_ENABLED": True,
         "LOGIN_FAILURES_PER_ACCOUNT": env.get("LOGIN_FAILURES_PER_ACCOUNT", "5 per 5 minutes;20 per day"),
         "LOGIN_FAILURES_PER_IP": env.get("LOGIN_FAILURES_PER_IP", "20 per 5 minutes;200 per day"),
+        "TWO_FACTOR_FAILURES_PER_ACCOUNT": env.get("TWO_FACTOR_FAILURES_PER_ACCOUNT", "5 per 5 minutes;20 per day"),
+        "TWO_FACTOR_PENDING_SECONDS": int(env.get("TWO_FACTOR_PENDING_SECONDS", "600")),
+        "PASSWORD_RESET_REQUESTS_PER_IP": env.get("PASSWORD_RESET_REQUESTS_PER_IP", "10 per 15 minutes;50 per day"),
+        "PASSWORD_RESET_REQUESTS_PER_ACCOUNT": env.get("PASSWORD_RESET_REQUESTS_PER_ACCOUNT", "3 per 15 minutes;10 per day"),
+        "PASSWORD_RESET_MINUTES": int(env.get("PASSWORD_RESET_MINUTES", "60")),
+        "EMAIL_VERIFICATION_HOURS": int(env.get("EMAIL_VERIFICATION_HOURS", "72")),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": _bool(env.get("SESSION_COOKIE_SECURE"), default=False),
@@ -96,6 +124,13 @@ def load_config(environ: Mapping[str, str] | None = None) -> dict[str, Any]:
         "SMTP_PASSWORD": env.get("SMTP_PASSWORD", ""),
         "SMTP_SECURITY": env.get("SMTP_SECURITY", "none"),
         "SMTP_TIMEOUT": float(env.get("SMTP_TIMEOUT", "15")),
+        "OIDC_PROVIDERS": _oidc_providers(env),
+        "OIDC_CLOCK_SKEW_SECONDS": int(env.get("OIDC_CLOCK_SKEW_SECONDS", "60")),
+        "OIDC_FLOW_SECONDS": int(env.get("OIDC_FLOW_SECONDS", "600")),
+        "OIDC_HTTP_TIMEOUT": float(env.get("OIDC_HTTP_TIMEOUT", "10")),
+        "DNS_NAMESERVERS": _list(env.get("DNS_NAMESERVERS")),
+        "DNS_PORT": int(env.get("DNS_PORT", "53")),
+        "DOMAIN_VERIFICATION_HOURS": int(env.get("DOMAIN_VERIFICATION_HOURS", "72")),
     }
 
 

@@ -1,10 +1,14 @@
 """Demo data for `make run`: matches the vendors seeded in the Odoo sandbox."""
 from __future__ import annotations
 
+import base64
+import hashlib
+
 from sqlalchemy import select
 
 from app.auth.models import Role, User
 from app.auth.services import create_user
+from app.database import utcnow
 from app.extensions import db
 from app.partners.models import Partner
 from app.partners.services import create_partner
@@ -32,4 +36,13 @@ def seed_demo() -> list[str]:
 
 def _ensure_user(email: str, role: Role, partner_id: int | None) -> None:
     if db.session.scalar(select(User).where(User.email == email)) is None:
-        create_user(email, DEMO_PASSWORD, role, partner_id)
+        user = create_user(email, DEMO_PASSWORD, role, partner_id, email_verified=True)
+        if role.requires_two_factor:
+            user.totp_secret = demo_totp_secret(email)
+            user.totp_enabled_at = utcnow()
+
+
+def demo_totp_secret(email: str) -> str:
+    """A fixed, well-known seed per demo user, so a newcomer can add it to an app or print
+    codes with `flask two-factor-code EMAIL`. Demo data never runs in production."""
+    return base64.b32encode(hashlib.sha256(f"rebar-demo-totp:{email}".encode()).digest()[:20]).decode()

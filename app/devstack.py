@@ -139,6 +139,8 @@ def _banner(port: str, demo: str, env: dict[str, str], sandbox_url: str) -> None
 
   Demo sign-ins (password shown after the slash):
 {demo.rstrip()}
+  Owners and staff also need a two-step code; print the current one with:
+    .venv/bin/flask --app wsgi two-factor-code EMAIL
   Odoo: {odoo}{' (the Odoo sandbox: open it to see its POs and bills)' if odoo.rstrip('/') == sandbox_url else ''}
   An API key (partner ids are listed above):
     .venv/bin/flask --app wsgi create-api-key --partner 1 --scopes purchase_orders:read,invoices:read,invoices:write

@@ -1,7 +1,9 @@
 """Imports every feature's models so that Alembic and SQLAlchemy see the whole schema."""
 from app.audit.models import AuditEntry  # noqa: F401
-from app.auth.models import Role, User  # noqa: F401
+from app.auth.models import RecoveryCode, Role, User  # noqa: F401
+from app.company.models import Invitation  # noqa: F401
 from app.credentials.models import ApiKey  # noqa: F401
+from app.federation.models import FederatedIdentity, PartnerDomain, PartnerIdentityProvider  # noqa: F401
 from app.integration.models import DeliveryState, DeliveryStep, OdooBinding, OutboxEvent, StepKind  # noqa: F401
 from app.invoices.models import FileKind, Invoice, InvoiceFile, InvoiceLine, InvoiceStatus  # noqa: F401
 from app.partners.models import BankAccountStatus, Partner, PartnerBankAccount, PartnerStatus  # noqa: F401

@@ -5,9 +5,11 @@ import io
 from datetime import datetime, timezone
 from decimal import Decimal
 
+import pyotp
 from pypdf import PdfWriter
+from sqlalchemy import update
 
-from app.auth.models import Role
+from app.auth.models import Role, User
 from app.auth.services import create_user
 from app.credentials.services import create_api_key
 from app.extensions import db
@@ -15,6 +17,8 @@ from app.partners.services import create_partner
 from app.purchasing.models import PurchaseOrder, PurchaseOrderLine
 
 PASSWORD = "correct horse battery"
+# Owners and staff must use two-step verification: make_user enrolls them with this seed.
+TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
 
 
 def pdf_bytes(text: str = "Invoice") -> bytes:
@@ -40,9 +44,29 @@ def make_partner(name: str = "Acme Concrete LLC", odoo_partner_id: int = 45):
 def make_user(partner=None, email: str | None = None, role: Role = Role.PARTNER_OWNER):
     email = email or f"user{db.session.info.setdefault('n', 0) + 1}-{id(partner)}@example.com"
     db.session.info["n"] = db.session.info.get("n", 0) + 1
-    user = create_user(email, PASSWORD, role, partner.id if partner else None)
+    user = create_user(email, PASSWORD, role, partner.id if partner else None, email_verified=True)
+    if role.requires_two_factor:
+        enroll_two_factor(user)
     db.session.commit()
     return user
+
+
+def enroll_two_factor(user, secret: str = TOTP_SECRET) -> None:
+    user.totp_secret = secret
+    user.totp_enabled_at = datetime.now(timezone.utc)
+
+
+def totp_code(user=None, secret: str = TOTP_SECRET, email: str | None = None) -> str:
+    """A code the portal accepts now: forgets the last used step so that tests may sign the
+    same user in several times within one 30-second window (the replay guard is tested alone)."""
+    if user is not None or email is not None:
+        forget_last_code(email or user.email)
+    return pyotp.TOTP(secret).now()
+
+
+def forget_last_code(email: str) -> None:
+    db.session.execute(update(User).where(User.email == email).values(totp_last_step=None))
+    db.session.commit()
 
 
 def make_api_key(partner, scopes=("purchase_orders:read", "invoices:read", "invoices:write")) -> str:
@@ -70,7 +94,14 @@ def make_purchase_order(partner, *, odoo_id: int = 13, number: str = "P00013", s
     return order
 
 
-def login(client, user, password: str = PASSWORD):
-    response = client.post("/login", data={"email": user.email, "password": password})
+def login(client, user, password: str = PASSWORD, remember: bool = False):
+    """Sign in through the real forms, with the code step when the user has two-step on."""
+    data = {"email": user.email, "password": password}
+    if remember:
+        data["remember"] = "y"
+    response = client.post("/login", data=data)
     assert response.status_code == 302, response.get_data(as_text=True)[:500]
+    if response.headers["Location"].endswith("/login/two-step"):
+        response = client.post("/login/two-step", data={"code": totp_code(user)})
+        assert response.status_code == 302, response.get_data(as_text=True)[:500]
     return client

@@ -119,3 +119,11 @@ def browser_login(session: requests.Session, base_url: str, email: str, password
                                                         "csrf_token": csrf_token(page)},
                             allow_redirects=False)
     assert response.status_code == 302, response.text[:300]
+    if response.headers.get("Location", "").endswith("/login/two-step"):
+        from tests.factories import TOTP_SECRET, forget_last_code, totp_code
+        forget_last_code(email)
+        page = session.get(f"{base_url}/login/two-step").text
+        response = session.post(f"{base_url}/login/two-step",
+                                data={"code": totp_code(secret=TOTP_SECRET), "csrf_token": csrf_token(page)},
+                                allow_redirects=False)
+        assert response.status_code == 302, response.text[:300]

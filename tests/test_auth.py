@@ -6,7 +6,7 @@ from sqlalchemy import select
 from app.audit.models import AuditEntry
 from app.auth.models import Role
 from app.extensions import db
-from tests.factories import PASSWORD, login, make_partner, make_user
+from tests.factories import PASSWORD, login, make_partner, make_user, totp_code
 
 
 @pytest.fixture
@@ -16,6 +16,9 @@ def owner(app):
 
 def test_sign_in_sets_hardened_session_cookie_and_audits(client, owner):
     response = client.post("/login", data={"email": "Owner@Acme.example ", "password": PASSWORD})
+    assert response.headers["Location"] == "/login/two-step"
+    assert not db.session.scalar(select(AuditEntry.action).where(AuditEntry.action == "auth.signed_in"))
+    response = client.post("/login/two-step", data={"code": totp_code(owner)})
     assert response.status_code == 302
     cookie = response.headers["Set-Cookie"]
     assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
@@ -57,7 +60,8 @@ def test_pages_need_sign_in(client):
 
 
 def test_next_parameter_cannot_send_users_elsewhere(client, owner):
-    response = client.post("/login?next=//evil.example/x", data={"email": owner.email, "password": PASSWORD})
+    client.post("/login?next=//evil.example/x", data={"email": owner.email, "password": PASSWORD})
+    response = client.post("/login/two-step", data={"code": totp_code(owner)})
     assert response.headers["Location"] == "/"
 
 
@@ -86,7 +90,7 @@ def test_logout_needs_post_and_ends_the_session(client, owner):
 
 def test_logout_revokes_the_remember_me_cookie_and_other_sessions(app, owner):
     phone, laptop = app.test_client(), app.test_client()
-    phone.post("/login", data={"email": owner.email, "password": PASSWORD, "remember": "y"})
+    login(phone, owner, remember=True)
     login(laptop, owner)
     remember = phone.get_cookie("remember_token")
     assert remember is not None

@@ -42,7 +42,7 @@ def test_cli_errors_are_clear(runner):
     assert "Partner users need --partner" in runner.invoke(
         args=["create-user", "--email", "x@a.example", "--password", "long enough pw",
               "--role", "partner_owner"]).output
-    assert "at least 10 characters" in runner.invoke(
+    assert "at least 12 characters" in runner.invoke(
         args=["create-user", "--email", "x@a.example", "--password", "short", "--role", "staff_admin"]).output
     assert "Unknown or missing scopes" in runner.invoke(
         args=["create-api-key", "--partner", "1", "--scopes", "everything"]).output

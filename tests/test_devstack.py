@@ -6,9 +6,11 @@ import subprocess
 import sys
 
 import psutil
+import pyotp
 import pytest
 import requests
 
+from app.demo import demo_totp_secret
 from tests.live import ARTIFACTS, PROJECT_ROOT, wait_until
 
 pytestmark = pytest.mark.slow
@@ -48,6 +50,10 @@ def test_make_run_stack_with_embedded_redis_starts_and_stops_cleanly(tmp_path):
         token = page.split('name="csrf_token" type="hidden" value="')[1].split('"')[0]
         response = session.post(f"{base}/login", data={"email": "billing@acme-concrete.example",
                                                        "password": "rebar-demo-2026", "csrf_token": token})
+        assert "two-factor-code" in output and response.url.endswith("/login/two-step")
+        token = response.text.split('name="csrf_token" type="hidden" value="')[1].split('"')[0]
+        code = pyotp.TOTP(demo_totp_secret("billing@acme-concrete.example")).now()
+        response = session.post(f"{base}/login/two-step", data={"code": code, "csrf_token": token})
         assert "P00013" in response.text and "Summit Builders Civil LLC" in response.text
     finally:
         os.killpg(launcher.pid, signal.SIGINT)

@@ -8,7 +8,7 @@ from flask import g, request
 
 from app.api.errors import problem
 from app.credentials.models import ApiKey
-from app.credentials.services import verify_api_key
+from app.credentials.services import effective_scopes, verify_api_key
 
 
 def _bearer_token() -> str | None:
@@ -28,7 +28,7 @@ def require_scope(scope: str) -> Callable:
             if key is None:
                 return problem(401, "Unauthorized", "Send a valid API key as 'Authorization: Bearer <key>'.",
                                headers={"WWW-Authenticate": 'Bearer realm="rebar"'})
-            if scope not in key.scope_set:
+            if scope not in effective_scopes(key):
                 return problem(403, "Forbidden", f"This API key lacks the '{scope}' scope.",
                                kind="insufficient-scope")
             g.api_key = key

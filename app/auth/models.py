@@ -5,9 +5,10 @@ import secrets
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import BigInteger, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from app.crypto import EncryptedString
 from app.database import UTCDateTime, string_enum, utcnow
 from app.extensions import db
 from app.partners.models import Partner
@@ -23,6 +24,10 @@ class Role(str, enum.Enum):
     @property
     def is_staff(self) -> bool:
         return self in (Role.STAFF_ADMIN, Role.STAFF_REVIEWER)
+
+    @property
+    def requires_two_factor(self) -> bool:
+        return self.is_staff or self is Role.PARTNER_OWNER
 
     @property
     def can_submit_invoices(self) -> bool:
@@ -41,6 +46,11 @@ class User(UserMixin, db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     session_token: Mapped[str] = mapped_column(String(64), default=lambda: secrets.token_hex(16))
+    email_verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # TOTP seed; set but not yet enabled while the user is enrolling.
+    totp_secret: Mapped[str | None] = mapped_column(EncryptedString)
+    totp_enabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    totp_last_step: Mapped[int | None] = mapped_column(BigInteger)
 
     partner: Mapped[Partner | None] = relationship()
 
@@ -58,3 +68,18 @@ class User(UserMixin, db.Model):
     @property
     def is_staff(self) -> bool:
         return self.role.is_staff
+
+    @property
+    def two_factor_enabled(self) -> bool:
+        return self.totp_enabled_at is not None and self.totp_secret is not None
+
+
+class RecoveryCode(db.Model):
+    """A single-use two-factor recovery code, stored as a SHA-256 hash only."""
+    __tablename__ = "recovery_codes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(64))
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -1,32 +1,38 @@
 """Local accounts: creation and password sign-in."""
 from __future__ import annotations
 
+from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from app.audit import services as audit
 from app.auth.models import Role, User
-from app.auth.passwords import hash_password, verify_password
+from app.auth.passwords import check_password_rules, hash_password, verify_password
 from app.database import utcnow
 from app.extensions import db
 from app.partners.models import Partner
-
-MIN_PASSWORD_LENGTH = 10
 
 
 class AccountError(ValueError):
     """A user-correctable problem with account data."""
 
 
+class WrongPasswordError(AccountError):
+    """The current password given to confirm a change is not right."""
+
+
 def normalize_email(email: str) -> str:
     return email.strip().lower()
 
 
-def create_user(email: str, password: str, role: Role, partner_id: int | None = None) -> User:
+def create_user(email: str, password: str, role: Role, partner_id: int | None = None, *,
+                email_verified: bool = False) -> User:
+    """A new local account. Pass `email_verified=True` only when the address is already
+    proven (operator CLI, demo seed, an accepted invitation link); everyone else is asked
+    to confirm it (app.auth.verification.send_verification_email)."""
     email = normalize_email(email)
     if "@" not in email or len(email) > 320:
         raise AccountError("Enter a valid e-mail address.")
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise AccountError(f"Use a password of at least {MIN_PASSWORD_LENGTH} characters.")
+    check_password_rules(password, email)
     if role.is_staff and partner_id is not None:
         raise AccountError("Staff users do not belong to a partner company.")
     if not role.is_staff:
@@ -36,7 +42,8 @@ def create_user(email: str, password: str, role: Role, partner_id: int | None = 
             raise AccountError(f"No partner with id {partner_id}.")
     if db.session.scalar(select(User).where(func.lower(User.email) == email)):
         raise AccountError("A user with this e-mail address already exists.")
-    user = User(email=email, password_hash=hash_password(password), role=role, partner_id=partner_id)
+    user = User(email=email, password_hash=hash_password(password), role=role, partner_id=partner_id,
+                email_verified_at=utcnow() if email_verified else None)
     db.session.add(user)
     db.session.flush()
     audit.record("user.created", actor="cli", partner_id=partner_id, subject=user, role=role.value)
@@ -44,11 +51,20 @@ def create_user(email: str, password: str, role: Role, partner_id: int | None = 
 
 
 def authenticate(email: str, password: str) -> User | None:
+    """The user whose password this is; the sign-in itself is recorded by auth.sessions."""
     user = db.session.scalar(select(User).where(func.lower(User.email) == normalize_email(email)))
     if not verify_password(user.password_hash if user else None, password) or not user.is_active:
         audit.record("auth.sign_in_failed", actor=normalize_email(email)[:200],
                      partner_id=user.partner_id if user else None)
         return None
-    user.last_login_at = utcnow()
-    audit.record("auth.signed_in", actor=user, partner_id=user.partner_id, subject=user)
     return user
+
+
+def change_password(user: User, current_password: str, new_password: str) -> None:
+    """Raises AccountError; ends every session of the user (the caller re-issues its own)."""
+    if not verify_password(user.password_hash, current_password):
+        raise WrongPasswordError(_("Your current password is not right."))
+    check_password_rules(new_password, user.email)
+    user.password_hash = hash_password(new_password)
+    user.end_all_sessions()
+    audit.record("auth.password_changed", actor=user, partner_id=user.partner_id, subject=user)

@@ -24,6 +24,9 @@ class ApiKey(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The portal user who made the key (none for CLI keys): the key never outlives or
+    # outranks them.
+    created_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
     partner: Mapped[Partner] = relationship()
 

@@ -10,6 +10,7 @@ from flask import current_app
 from sqlalchemy import select
 
 from app.audit import services as audit
+from app.auth.models import Role, User
 from app.credentials.models import ApiKey
 from app.database import utcnow
 from app.extensions import db
@@ -37,14 +38,19 @@ def parse_scopes(raw: str) -> list[str]:
     return scopes
 
 
-def create_api_key(partner_id: int, scopes: list[str], *, name: str = "", actor="cli") -> tuple[ApiKey, str]:
-    """Returns the stored key and the full secret, which is never retrievable again."""
+def create_api_key(partner_id: int, scopes: list[str], *, name: str = "", actor="cli",
+                   created_by: User | None = None) -> tuple[ApiKey, str]:
+    """Returns the stored key and the full secret, which is never retrievable again.
+    A key made by a portal user (`created_by`) stops with them and never outranks them."""
     if db.session.get(Partner, partner_id) is None:
         raise CredentialError(f"No partner with id {partner_id}.")
+    if created_by is not None and created_by.partner_id != partner_id:
+        raise CredentialError("The key's creator belongs to another partner.")
     public_id = secrets.token_hex(8)
     secret = secrets.token_urlsafe(32)
     key = ApiKey(partner_id=partner_id, public_id=public_id, secret_hmac=_secret_hmac(secret),
-                 scopes=",".join(scopes), name=name)
+                 scopes=",".join(scopes), name=name,
+                 created_by_user_id=created_by.id if created_by is not None else None)
     db.session.add(key)
     db.session.flush()
     audit.record("api_key.created", actor=actor, partner_id=partner_id, subject=key,
@@ -61,7 +67,27 @@ def verify_api_key(presented: str) -> ApiKey | None:
     expected = key.secret_hmac if key else _secret_hmac("no-such-key")
     if not hmac.compare_digest(expected, _secret_hmac(secret)) or key is None or key.revoked_at:
         return None
+    creator = db.session.get(User, key.created_by_user_id) if key.created_by_user_id else None
+    if creator is not None and not creator.is_active:
+        return None
     return key
+
+
+def effective_scopes(key: ApiKey) -> frozenset[str]:
+    """The key's scopes cut down to what its creator's role allows today: demoting the
+    creator trims the key at once."""
+    if key.created_by_user_id is None:
+        return key.scope_set
+    creator = db.session.get(User, key.created_by_user_id)
+    if creator is None or not creator.is_active:
+        return frozenset()
+    return key.scope_set & scopes_for_role(creator.role)
+
+
+def scopes_for_role(role: Role) -> frozenset[str]:
+    if role.can_submit_invoices:
+        return SCOPES
+    return frozenset(scope for scope in SCOPES if scope.endswith(":read"))
 
 
 def revoke_api_key(public_id: str, *, actor="cli") -> ApiKey:

@@ -8,7 +8,7 @@ from playwright.sync_api import expect, sync_playwright
 from weasyprint import HTML
 
 from app.integration import jobs
-from tests.factories import PASSWORD, make_partner, make_user
+from tests.factories import PASSWORD, make_partner, make_user, totp_code
 from tests.live import ARTIFACTS, LiveServer, Worker
 from tests.odoo_helpers import bills_for_ref, sandbox_state
 
@@ -66,6 +66,10 @@ def sign_in(page, base: str, email: str) -> None:
     page.get_by_label("E-mail address").fill(email)
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
+    page.wait_for_load_state()
+    if page.url.endswith("/login/two-step"):
+        page.get_by_label("Code from your authenticator app").fill(totp_code(email=email))
+        page.get_by_role("button", name="Sign in").click()
 
 
 def test_bill_part_of_a_line_and_watch_it_reach_odoo(browser_stack):
