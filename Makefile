@@ -24,7 +24,10 @@ browser: tests/browser/node_modules/axe-core/axe.min.js
 tests/browser/node_modules/axe-core/axe.min.js: tests/browser/package.json
 	cd tests/browser && npm install --no-audit --no-fund --silent
 
-test: install browser
+tests/oidc_provider/node_modules/.installed: tests/oidc_provider/package.json tests/oidc_provider/package-lock.json
+	cd tests/oidc_provider && npm ci --no-audit --no-fund --silent && touch node_modules/.installed
+
+test: install browser tests/oidc_provider/node_modules/.installed
 	.ci/pytest-all
 
 clean:

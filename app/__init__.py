@@ -70,6 +70,7 @@ def _register_blueprints(app: Flask) -> None:
     from app.audit.routes import bp as audit_bp
     from app.auth.routes import bp as auth_bp
     from app.company.routes import bp as company_bp
+    from app.federation.routes import bp as federation_bp
     from app.integration.routes import bp as odoo_hooks_bp
     from app.invoices.routes import bp as invoices_bp
     from app.main.routes import bp as main_bp
@@ -79,6 +80,7 @@ def _register_blueprints(app: Flask) -> None:
     for blueprint in (main_bp, auth_bp, purchasing_bp, invoices_bp, staff_bp, audit_bp):
         app.register_blueprint(blueprint)
     app.register_blueprint(account_bp)
+    app.register_blueprint(federation_bp)
     app.register_blueprint(company_bp)
     app.register_blueprint(api_bp, url_prefix="/api/v1")
     app.register_blueprint(odoo_hooks_bp)

@@ -35,10 +35,11 @@ def register_commands(app: Flask) -> None:
 
     @app.cli.command("create-user")
     @click.option("--email", required=True)
-    @click.option("--password", required=True)
+    @click.option("--password", default=None,
+                  help="Leave out for a staff user who signs in only through the staff SSO provider.")
     @click.option("--role", required=True, type=click.Choice([r.value for r in Role]))
     @click.option("--partner", "partner_id", type=int, help="Partner id, for partner roles.")
-    def create_user_command(email: str, password: str, role: str, partner_id: int | None) -> None:
+    def create_user_command(email: str, password: str | None, role: str, partner_id: int | None) -> None:
         """Create a local account."""
         user = _commit_or_fail(lambda: create_user(email, password, Role(role), partner_id,
                                                                email_verified=True))

@@ -55,6 +55,7 @@ def _oidc_providers(env: Mapping[str, str]) -> dict[str, dict[str, str]]:
             raise ValueError(f"{prefix}AUDIENCE must be one of {', '.join(OIDC_AUDIENCES)}")
         if not name.replace("-", "").isalnum() or name.startswith("partner"):
             raise ValueError(f"OpenID provider name {name!r}: use letters and digits, not 'partner…'")
+        settings["label"] = env.get(prefix + "LABEL", "").strip() or name.capitalize()
         providers[name] = settings
     return providers
 

@@ -8,6 +8,7 @@ import uuid
 from pathlib import Path
 
 import pytest
+from flask import g
 from sqlalchemy import create_engine, text
 
 from app import create_app
@@ -142,6 +143,9 @@ def app(migrated_database, redis_url, request):
     if marker:
         overrides.update(marker.kwargs)
     app = create_app(overrides)
+    # The test keeps one app context open, so every request shares flask.g, where Flask-Login
+    # caches the signed-in user: forget it first, as a fresh app context would in production.
+    app.before_request_funcs.setdefault(None, []).insert(0, lambda: g.pop("_login_user", None) and None)
     with app.app_context():
         _empty_tables()
         from app.integration.queue import get_redis

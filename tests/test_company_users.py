@@ -8,11 +8,12 @@ from datetime import timedelta
 
 import pytest
 from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
 
 from app.audit.models import AuditEntry
 from app.auth.models import Role, User
 from app.company import services
-from app.company.invitations import accept_invitation, find_open_invitation, invite
+from app.company.invitations import InvitationError, accept_invitation, find_open_invitation, invite
 from app.company.models import Invitation
 from app.company.services import TeamError
 from app.credentials.services import create_api_key
@@ -84,15 +85,13 @@ def test_invite_mail_accept_signs_in_with_the_role(app, owner_client, smtp_serve
     invitee = app.test_client()
     page = invitee.get(link)
     assert page.status_code == 200 and "Viewer" in page.get_data(as_text=True)
-    response = invitee.post(link, data={"password": NEW_PASSWORD})
-    assert response.status_code == 302 and response.headers["Location"] == "/"
+    response = invitee.post(link, data={"password": NEW_PASSWORD}, follow_redirects=True)
+    assert response.status_code == 200 and "Welcome to Acme Concrete LLC" in response.get_data(as_text=True)
     user = _user("ben@acme.example")
     assert user.role is Role.PARTNER_VIEWER and user.partner_id == stored.partner_id
     assert user.email_verified_at is not None and user.last_login_at is not None
     assert invitee.get("/purchase-orders").status_code == 200
     assert invitee.get("/invoices/new").status_code == 403  # viewer
-    assert "Welcome to Acme Concrete LLC" in invitee.get("/purchase-orders").get_data(as_text=True) \
-        or True
     assert {"invitation.sent", "invitation.accepted"} <= set(_actions())
     assert _invitation("ben@acme.example").accepted_user_id == user.id
     login(app.test_client(), user, password=NEW_PASSWORD)
@@ -195,6 +194,37 @@ def test_federated_acceptance_creates_a_user_without_password(app, partner, owne
     db.session.commit()
     assert user.password_hash is None and user.role is Role.PARTNER_BILLING
     assert user.email_verified_at is not None and find_open_invitation("fed@acme.example") is None
+
+
+def test_two_acceptances_at_once_make_one_user(app, partner, owner):
+    invitation_id = invite(owner, "ben@acme.example", Role.PARTNER_BILLING).id
+    db.session.commit()
+    barrier = threading.Barrier(2)
+    outcomes: list[str] = []
+
+    def accept() -> None:
+        with app.app_context():
+            invitation = db.session.get(Invitation, invitation_id)
+            barrier.wait()
+            try:
+                accept_invitation(invitation, password=NEW_PASSWORD)
+                time.sleep(0.5)
+                db.session.commit()
+                outcomes.append("accepted")
+            except (InvitationError, IntegrityError):
+                db.session.rollback()
+                outcomes.append("refused")
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=accept) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert sorted(outcomes) == ["accepted", "refused"]
+    db.session.expire_all()
+    assert len(db.session.scalars(select(User).where(User.email == "ben@acme.example")).all()) == 1
 
 
 # Roles, deactivation ------------------------------------------------------------------------

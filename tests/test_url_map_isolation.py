@@ -14,6 +14,7 @@ from app.extensions import db
 from app.invoices.services import InvoiceRequest, LineRequest, submit_invoice
 from app.uploads import Upload
 from tests.factories import login, make_api_key, make_partner, make_purchase_order, make_user, pdf_bytes
+from tests.federation.helpers import make_partner_domain
 
 ALL_SCOPES = ("purchase_orders:read", "invoices:read", "invoices:write")
 
@@ -34,6 +35,14 @@ OTHER_COMPANY_CASES: dict[str, Callable[[World], dict[str, Any]]] = {
                                          "file_id": w.b["invoice"].files[0].id},
     "api.get_purchase_order": lambda w: {"purchase_order_id": w.b["order"].id},
     "api.get_invoice": lambda w: {"invoice_id": w.b["invoice"].id},
+    "company.change_role": lambda w: {"user_id": w.b["user"].id},
+    "company.deactivate_member": lambda w: {"user_id": w.b["user"].id},
+    "company.reactivate_member": lambda w: {"user_id": w.b["user"].id},
+    "company.resend_invitation": lambda w: {"invitation_id": _invitation_of(w.b["user"]).id},
+    "company.revoke_invitation": lambda w: {"invitation_id": _invitation_of(w.b["user"]).id},
+    "federation.check_domain_dns": lambda w: {"domain_id": make_partner_domain(w.b["partner"]).id},
+    "federation.email_domain_link": lambda w: {"domain_id": make_partner_domain(w.b["partner"]).id},
+    "federation.remove_domain": lambda w: {"domain_id": make_partner_domain(w.b["partner"]).id},
 }
 
 # staff-only routes with ids: any staff member may open any company's record; partners get 403
@@ -42,6 +51,17 @@ STAFF_ONLY_CASES: dict[str, Callable[[World], dict[str, Any]]] = {
     "staff.retry_event": lambda w: {"event_id": 1},
     "staff.cancel_event": lambda w: {"event_id": 1},
 }
+
+
+def _invitation_of(user) -> Any:
+    from app.company.invitations import find_open_invitation, invite
+    from app.auth.models import Role
+
+    invitation = find_open_invitation("invitee@brightline.example")
+    if invitation is None:
+        invitation = invite(user, "invitee@brightline.example", Role.PARTNER_VIEWER)
+        db.session.commit()
+    return invitation
 
 
 def _id_rules(app):

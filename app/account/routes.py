@@ -146,9 +146,11 @@ def reset_password_view(token: str):
                key_func=_pending_user_key, deduct_when=_failed, scope="2fa-account")
 def two_factor_challenge():
     found = pending_sign_in()
-    if found is None or not found[0].two_factor_enabled:
+    if found is None:
         return _restart_sign_in()
     user, pending = found
+    if not user.two_factor_enabled:
+        return redirect(url_for("account.two_factor_enroll"))
     form = TwoFactorCodeForm()
     failed = False
     if form.validate_on_submit():
@@ -173,9 +175,11 @@ def two_factor_challenge():
 def two_factor_enroll():
     """Enrollment before sign-in, for a user whose role requires two-step verification."""
     found = pending_sign_in()
-    if found is None or found[0].two_factor_enabled:
+    if found is None:
         return _restart_sign_in()
     user, pending = found
+    if user.two_factor_enabled:
+        return redirect(url_for("account.two_factor_challenge"))
     return _enroll(user, on_success=lambda: finish_pending_sign_in(user, pending), required=True)
 
 

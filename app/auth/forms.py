@@ -1,14 +1,15 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, PasswordField, SubmitField
-from wtforms.validators import DataRequired, Length
+from wtforms import BooleanField, EmailField, HiddenField, PasswordField, SubmitField
+from wtforms.validators import DataRequired, Length, Optional
 
 
 class LoginForm(FlaskForm):
     email = EmailField(_l("E-mail address"), validators=[DataRequired(_l("Enter your e-mail address.")),
                                                         Length(max=320)],
                        render_kw={"autocomplete": "email", "spellcheck": "false"})
-    password = PasswordField(_l("Password"), validators=[DataRequired(_l("Enter your password."))],
+    password = PasswordField(_l("Password"), validators=[Optional()],
                              render_kw={"autocomplete": "current-password"})
+    step = HiddenField(default="email")
     remember = BooleanField(_l("Keep me signed in on this device"))
     submit = SubmitField(_l("Sign in"))

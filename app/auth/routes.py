@@ -9,8 +9,9 @@ from flask_login import current_user, logout_user
 from app.auth.forms import LoginForm
 from app.auth.models import User
 from app.auth.services import authenticate, normalize_email
-from app.auth.sessions import start_session
+from app.auth.sessions import safe_next, start_session
 from app.extensions import db, limiter, login_manager
+from app.federation.providers import idp_for_email, sign_in_buttons
 
 bp = Blueprint("auth", __name__)
 
@@ -38,19 +39,32 @@ def _account_key() -> str:
 @limiter.limit(lambda: current_app.config["LOGIN_FAILURES_PER_ACCOUNT"], methods=["POST"],
                key_func=_account_key, deduct_when=_failed_sign_in, scope="login-account")
 def login():
-    """Only failed sign-ins count toward the limits, per account and per address."""
+    """E-mail first: an address at a domain verified by a partner with its own sign-in goes
+    there (home-realm discovery); everyone else gets the password step and the configured
+    providers' buttons. One form, no JavaScript needed; a POST with a password signs in
+    directly. Only failed sign-ins count toward the limits, per account and per address."""
     if current_user.is_authenticated:
         return redirect(url_for("main.home"))
     form = LoginForm()
     failed = False
+    next_url = safe_next(request.args.get("next"))
     if form.validate_on_submit():
-        user = authenticate(form.email.data, form.password.data)
-        db.session.commit()
-        if user is not None:
-            return start_session(user, remember=form.remember.data,
-                                 next_url=request.args.get("next"), method="password")
-        failed = True
-    return render_template("auth/login.html", form=form, failed=failed), (401 if failed else 200)
+        if form.password.data:
+            user = authenticate(form.email.data, form.password.data)
+            db.session.commit()
+            if user is not None:
+                return start_session(user, remember=form.remember.data, next_url=next_url, method="password")
+            failed = True
+        elif form.step.data == "password":
+            form.password.errors.append(_("Enter your password."))
+        else:
+            idp = idp_for_email(form.email.data)
+            if idp is not None:
+                return redirect(url_for("federation.login", name=idp.key, next=next_url,
+                                        login_hint=normalize_email(form.email.data)))
+        form.step.data = "password"
+    return render_template("auth/login.html", form=form, failed=failed, next_url=next_url,
+                           providers=sign_in_buttons()), (401 if failed else 200)
 
 
 @bp.route("/logout", methods=["POST"])

@@ -24,7 +24,7 @@ def normalize_email(email: str) -> str:
     return email.strip().lower()
 
 
-def create_user(email: str, password: str, role: Role, partner_id: int | None = None, *,
+def create_user(email: str, password: str | None, role: Role, partner_id: int | None = None, *,
                 email_verified: bool = False) -> User:
     """A new local account. Pass `email_verified=True` only when the address is already
     proven (operator CLI, demo seed, an accepted invitation link); everyone else is asked
@@ -32,7 +32,11 @@ def create_user(email: str, password: str, role: Role, partner_id: int | None = 
     email = normalize_email(email)
     if "@" not in email or len(email) > 320:
         raise AccountError("Enter a valid e-mail address.")
-    check_password_rules(password, email)
+    if password is None and not role.is_staff:
+        raise AccountError("Only staff users can be created without a password (they sign in "
+                           "through the staff single sign-on provider).")
+    if password is not None:
+        check_password_rules(password, email)
     if role.is_staff and partner_id is not None:
         raise AccountError("Staff users do not belong to a partner company.")
     if not role.is_staff:
@@ -42,7 +46,8 @@ def create_user(email: str, password: str, role: Role, partner_id: int | None = 
             raise AccountError(f"No partner with id {partner_id}.")
     if db.session.scalar(select(User).where(func.lower(User.email) == email)):
         raise AccountError("A user with this e-mail address already exists.")
-    user = User(email=email, password_hash=hash_password(password), role=role, partner_id=partner_id,
+    user = User(email=email, password_hash=hash_password(password) if password is not None else None,
+                role=role, partner_id=partner_id,
                 email_verified_at=utcnow() if email_verified else None)
     db.session.add(user)
     db.session.flush()

@@ -116,7 +116,7 @@ def accept_invitation(invitation: Invitation, *, password: str | None = None) ->
     no longer open (also when a concurrent acceptance won) and AccountError for a bad
     password or an address that already has an account. The caller commits."""
     locked = db.session.scalar(select(Invitation).where(Invitation.id == invitation.id)
-                               .with_for_update())
+                               .with_for_update().execution_options(populate_existing=True))
     if locked is None or not locked.is_open:
         raise InvitationError(_("This invitation link is no longer valid."))
     if password is None:

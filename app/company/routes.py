@@ -7,6 +7,7 @@ from typing import Callable
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from sqlalchemy.exc import IntegrityError
 
 from app.auth.access import current_partner_user, partner_required
 from app.auth.models import Role
@@ -157,7 +158,7 @@ def accept_invitation(token: str):
     if form.validate_on_submit():
         try:
             user = invitations.accept_invitation(invitation, password=form.password.data)
-        except InvitationError:
+        except (InvitationError, IntegrityError):  # IntegrityError: a concurrent acceptance won
             db.session.rollback()
             return render_template("company/invitation_problem.html", problem="used"), 410
         except AccountError as error:

@@ -45,7 +45,7 @@ def invitation_of(partner_id: int, invitation_id: int) -> Invitation | None:
 def change_role(actor: User, user: User, role: Role) -> None:
     if role not in PARTNER_ROLES:
         raise TeamError(_("Choose a role."))
-    _lock_team(user)
+    _lock_team(actor, user)
     if role is user.role:
         return
     if user.role is Role.PARTNER_OWNER and user.is_active_user:
@@ -59,7 +59,7 @@ def change_role(actor: User, user: User, role: Role) -> None:
 
 def deactivate(actor: User, user: User) -> None:
     """Ends the user's sessions and, through app.credentials, their API keys, at once."""
-    _lock_team(user)
+    _lock_team(actor, user)
     if not user.is_active_user:
         return
     if user.role is Role.PARTNER_OWNER:
@@ -72,7 +72,7 @@ def deactivate(actor: User, user: User) -> None:
 
 
 def reactivate(actor: User, user: User) -> None:
-    _lock_team(user)
+    _lock_team(actor, user)
     if user.is_active_user:
         return
     user.is_active_user = True
@@ -80,8 +80,9 @@ def reactivate(actor: User, user: User) -> None:
                  email=user.email)
 
 
-def _lock_team(user: User) -> None:
-    """Serialise changes to one company's users, then re-read the target user.
+def _lock_team(actor: User, user: User) -> None:
+    """Serialise changes to one company's users, then re-read both users: an owner demoted
+    a moment ago by another owner can no longer manage.
 
     A no-op UPDATE of the partner row is a row lock on PostgreSQL and the database write
     lock on SQLite (SELECT … FOR UPDATE would be ignored there), so a concurrent change
@@ -89,6 +90,10 @@ def _lock_team(user: User) -> None:
     db.session.execute(update(Partner).where(Partner.id == user.partner_id)
                        .values(name=Partner.name))
     db.session.refresh(user)
+    db.session.refresh(actor)
+    if actor.role is not Role.PARTNER_OWNER or not actor.is_active_user \
+            or actor.partner_id != user.partner_id:
+        raise TeamError(_("Only an active owner of the company can do this."))
 
 
 def _keep_another_owner(user: User, message: str) -> None:

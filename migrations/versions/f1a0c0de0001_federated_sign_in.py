@@ -29,7 +29,7 @@ def upgrade():
     sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_federated_identities_user_id_users'),
                             ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_federated_identities')),
-    sa.UniqueConstraint('issuer', 'subject', name=op.f('uq_federated_identities_issuer'))
+    sa.UniqueConstraint('issuer', 'subject', name=op.f('uq_federated_identities_issuer_subject'))
     )
     with op.batch_alter_table('federated_identities', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_federated_identities_user_id'), ['user_id'], unique=False)
@@ -66,7 +66,7 @@ def upgrade():
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['partner_id'], ['partners.id'], name=op.f('fk_partner_domains_partner_id_partners')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_partner_domains')),
-    sa.UniqueConstraint('partner_id', 'domain', name=op.f('uq_partner_domains_partner_id')),
+    sa.UniqueConstraint('partner_id', 'domain', name=op.f('uq_partner_domains_partner_id_domain')),
     sa.UniqueConstraint('verified_domain', name=op.f('uq_partner_domains_verified_domain'))
     )
     with op.batch_alter_table('partner_domains', schema=None) as batch_op:

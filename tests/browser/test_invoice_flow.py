@@ -64,6 +64,8 @@ def no_horizontal_scroll(page) -> bool:
 def sign_in(page, base: str, email: str) -> None:
     page.goto(f"{base}/login")
     page.get_by_label("E-mail address").fill(email)
+    if page.get_by_role("button", name="Continue").count():  # e-mail first, then the password
+        page.get_by_role("button", name="Continue").click()
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
     page.wait_for_load_state()
