@@ -70,10 +70,12 @@ def _register_blueprints(app: Flask) -> None:
     from app.audit.routes import bp as audit_bp
     from app.auth.routes import bp as auth_bp
     from app.company.routes import bp as company_bp
+    from app.developers.routes import bp as developers_bp
     from app.federation.routes import bp as federation_bp
     from app.integration.routes import bp as odoo_hooks_bp
     from app.invoices.routes import bp as invoices_bp
     from app.main.routes import bp as main_bp
+    from app.onboarding.routes import bp as onboarding_bp
     from app.purchasing.routes import bp as purchasing_bp
     from app.staff.routes import bp as staff_bp
 
@@ -82,6 +84,8 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(account_bp)
     app.register_blueprint(federation_bp)
     app.register_blueprint(company_bp)
+    app.register_blueprint(onboarding_bp)
+    app.register_blueprint(developers_bp)
     app.register_blueprint(api_bp, url_prefix="/api/v1")
     app.register_blueprint(odoo_hooks_bp)
     csrf.exempt(api_bp)

@@ -135,3 +135,6 @@ def register_commands(app: Flask) -> None:
         from app.demo import seed_demo
         for line in seed_demo():
             click.echo(line)
+
+    from app.api.cli import register_api_commands
+    register_api_commands(app)

@@ -28,6 +28,10 @@ BILL_LINE_FIELDS = ["name", "product_id", "quantity", "price_unit", "price_subto
                     "tax_ids", "purchase_line_id"]
 ATTACHMENT_FIELDS = ["name", "res_model", "res_id", "mimetype", "file_size", "checksum", "create_date"]
 MESSAGE_FIELDS = ["model", "res_id", "body", "message_type", "subtype_id", "attachment_ids", "date"]
+VENDOR_FIELDS = ["name", "is_company", "vat", "street", "street2", "city", "zip", "state_id",
+                 "country_id", "email", "phone", "supplier_rank", "company_id", "bank_ids", "active"]
+PARTNER_BANK_FIELDS = ["acc_number", "sanitized_acc_number", "acc_holder_name", "partner_id",
+                       "bank_id", "allow_out_payment", "active"]
 BILL_ACTIONS = ("post", "pay", "cancel")
 
 
@@ -44,13 +48,18 @@ def state_snapshot(db: Database, faults: FaultInjector) -> dict[str, Any]:
                                  "account.move.line", BILL_LINE_FIELDS),
             "attachments": _read_all(env, "ir.attachment", ATTACHMENT_FIELDS),
             "messages": _read_all(env, "mail.message", MESSAGE_FIELDS),
+            "vendors": _read_all(env.with_context(active_test=False), "res.partner", VENDOR_FIELDS,
+                                 [("is_company", "=", True)]),
+            "partner_banks": _read_all(env.with_context(active_test=False), "res.partner.bank",
+                                       PARTNER_BANK_FIELDS),
             "faults": faults.describe(),
         }
 
 
-def _read_all(env: Env, model_name: str, fields: list[str]) -> list[dict[str, Any]]:
+def _read_all(env: Env, model_name: str, fields: list[str],
+              domain: list | None = None) -> list[dict[str, Any]]:
     model = env[model_name]
-    return model.read(model.search([], order="id"), fields)
+    return model.read(model.search(domain or [], order="id"), fields)
 
 
 def _with_lines(env: Env, model_name: str, fields: list[str], lines_field: str,

@@ -15,12 +15,15 @@ SEED_TIME = "2026-12-03 15:58:46"
 ADMIN_PARTNER_ID = 3
 COMPANY_MAIN, COMPANY_CIVIL = 1, 2
 VENDOR_ACME, VENDOR_BRIGHTLINE = 45, 46
+VENDOR_GRANITE, VENDOR_ARCHIVED = 48, 49  # in Odoo, not yet in the portal (linked by VAT)
+COUNTRY_US, COUNTRY_DE = 233, 57
+STATE_CO = 13
 USD, EUR = 1, 2
 SALE_TAX_MAIN, PURCHASE_TAX_MAIN, SALE_TAX_CIVIL, PURCHASE_TAX_CIVIL = 1, 2, 3, 4
 UOM_UNITS, UOM_HOURS, UOM_M3, UOM_TON = 1, 4, 11, 12
 FIRST_GENERATED_IDS = {"account.move": 101, "account.move.line": 201, "ir.attachment": 901,
                        "mail.message": 601, "purchase.order": 21, "purchase.order.line": 41,
-                       "res.partner": 61}
+                       "res.partner": 61, "res.partner.bank": 11}
 
 
 def seed_database(db: Database) -> None:
@@ -38,7 +41,19 @@ def _seed_rows(flavour: str) -> dict[str, list[dict[str, Any]]]:
     return {
         "res.currency": _currencies(),
         "res.company": _companies(),
+        "res.country": _countries(),
+        "res.country.state": [
+            {"id": STATE_CO, "country_id": COUNTRY_US, "name": "Colorado", "code": "CO"},
+            {"id": 44, "country_id": COUNTRY_US, "name": "Texas", "code": "TX"},
+        ],
         "res.partner": _partners(),
+        "res.bank": [{"id": 1, "name": "First Western Trust", "bic": False, "country": COUNTRY_US,
+                      "active": True}],
+        "res.partner.bank": [
+            {"id": 1, "acc_number": "4471 0023 9910", "acc_holder_name": "Acme Concrete LLC",
+             "partner_id": VENDOR_ACME, "bank_id": 1, "allow_out_payment": True, "sequence": 10,
+             "currency_id": False, "active": True},
+        ],
         "res.users": _users(),
         "uom.uom": _uoms(),
         "project.project": [
@@ -76,11 +91,24 @@ def _companies() -> list[dict[str, Any]]:
     ]
 
 
+def _countries() -> list[dict[str, Any]]:
+    return [
+        {"id": 21, "name": "Belgium", "code": "BE"},
+        {"id": 38, "name": "Canada", "code": "CA"},
+        {"id": COUNTRY_DE, "name": "Germany", "code": "DE"},
+        {"id": 75, "name": "France", "code": "FR"},
+        {"id": 156, "name": "Mexico", "code": "MX"},
+        {"id": 165, "name": "Netherlands", "code": "NL"},
+        {"id": 231, "name": "United Kingdom", "code": "GB"},
+        {"id": COUNTRY_US, "name": "United States", "code": "US"},
+    ]
+
+
 def _partner(rid: int, name: str, **values: Any) -> dict[str, Any]:
     base = {"id": rid, "name": name, "is_company": True, "type": "contact", "parent_id": False,
             "company_id": False, "email": False, "phone": False, "vat": False, "ref": False,
-            "street": False, "city": False, "zip": False, "supplier_rank": 0,
-            "customer_rank": 0, "active": True}
+            "street": False, "street2": False, "city": False, "zip": False, "state_id": False,
+            "country_id": COUNTRY_US, "supplier_rank": 0, "customer_rank": 0, "active": True}
     return {**base, **values}
 
 
@@ -95,6 +123,11 @@ def _partners() -> list[dict[str, Any]]:
                  email="ar@brightline-electric.example", vat="US-84-7654321", city="Aurora"),
         _partner(47, "Dana Ortiz", is_company=False, parent_id=VENDOR_ACME,
                  email="dana.ortiz@acme-concrete.example"),
+        _partner(VENDOR_GRANITE, "Granite Ridge Masonry Inc.", supplier_rank=3, vat="US-84-5550123",
+                 email="office@graniteridge.example", street="77 Mesa Dr", city="Boulder",
+                 zip="80302", state_id=STATE_CO),
+        _partner(VENDOR_ARCHIVED, "Old Mill Lumber Co.", supplier_rank=1, vat="DE811907980",
+                 country_id=COUNTRY_DE, city="Hamburg", active=False),
     ]
 
 

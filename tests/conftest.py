@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from flask import g
+from flask_babel import refresh as refresh_babel
 from sqlalchemy import create_engine, text
 
 from app import create_app
@@ -130,6 +131,14 @@ def _empty_tables() -> None:
                 connection.execute(text(f"DELETE FROM {table}"))
 
 
+def _forget_request_state() -> None:
+    """The test keeps one app context open, so its requests share it: forget what Flask-Login
+    (the signed-in user) and Flask-Babel (the locale) cache there, as a fresh app context does
+    for every request in production."""
+    g.pop("_login_user", None)
+    refresh_babel()
+
+
 @pytest.fixture
 def app(migrated_database, redis_url, request):
     overrides = base_config(migrated_database, redis_url)
@@ -143,9 +152,7 @@ def app(migrated_database, redis_url, request):
     if marker:
         overrides.update(marker.kwargs)
     app = create_app(overrides)
-    # The test keeps one app context open, so every request shares flask.g, where Flask-Login
-    # caches the signed-in user: forget it first, as a fresh app context would in production.
-    app.before_request_funcs.setdefault(None, []).insert(0, lambda: g.pop("_login_user", None) and None)
+    app.before_request_funcs.setdefault(None, []).insert(0, _forget_request_state)
     with app.app_context():
         _empty_tables()
         from app.integration.queue import get_redis

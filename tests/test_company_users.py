@@ -268,6 +268,17 @@ def test_deactivated_owner_does_not_count(partner, owner):
         services.change_role(owner, owner, Role.PARTNER_VIEWER)
 
 
+def test_an_owner_demoted_meanwhile_can_no_longer_manage(partner, owner):
+    second = make_user(partner, email="second@acme.example")
+    stale_second = db.session.get(User, second.id)
+    services.change_role(owner, second, Role.PARTNER_VIEWER)
+    db.session.commit()
+    with pytest.raises(TeamError, match="Only an active owner"):
+        services.deactivate(stale_second, owner)
+    db.session.rollback()
+    assert _user("owner@acme.example").is_active_user
+
+
 def test_two_owners_demoting_each_other_at_once_leaves_one(app, partner, owner):
     second = make_user(partner, email="second@acme.example")
     ids = (owner.id, second.id)
@@ -355,3 +366,12 @@ def test_other_companys_ids_are_not_found(app, owner_client):
                  f"/team/invitations/{invitation.id}/resend", f"/team/invitations/{invitation.id}/revoke"):
         assert owner_client.post(path, data={"role": "partner_viewer"}).status_code == 404, path
     assert _user("b@bright.example").is_active_user and _invitation("c@bright.example").revoked_at is None
+
+
+def test_invitation_mails_are_limited_per_company(owner_client):
+    for number in range(29):
+        assert _invite(owner_client, f"person{number}@acme.example").status_code == 302
+    invitation = _invitation("person0@acme.example")
+    assert owner_client.post(f"/team/invitations/{invitation.id}/resend").status_code == 302
+    response = _invite(owner_client, "one-too-many@acme.example")
+    assert response.status_code == 429 and _invitation("one-too-many@acme.example") is None

@@ -49,8 +49,8 @@ def test_api_routes_hide_other_companies_records(client, tenants):
     missing_inv = client.get("/api/v1/invoices/999999", headers=headers)
     other_inv = client.get(f"/api/v1/invoices/{invoice_b.id}", headers=headers)
     assert other_inv.status_code == 404 and other_inv.get_json() == missing_inv.get_json()
-    assert client.get("/api/v1/purchase-orders", headers=headers).get_json() == {"data": []}
-    assert client.get("/api/v1/invoices", headers=headers).get_json() == {"data": []}
+    assert client.get("/api/v1/purchase-orders", headers=headers).get_json() == {"data": [], "next_cursor": None}
+    assert client.get("/api/v1/invoices", headers=headers).get_json() == {"data": [], "next_cursor": None}
     response = client.post("/api/v1/invoices", headers=headers, json={
         "purchase_order_id": order_b.id, "invoice_number": "A-1", "invoice_date": "2026-12-01",
         "lines": [{"purchase_order_line_id": order_b.lines[0].id, "quantity": "1"}],

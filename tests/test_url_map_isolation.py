@@ -35,6 +35,7 @@ OTHER_COMPANY_CASES: dict[str, Callable[[World], dict[str, Any]]] = {
                                          "file_id": w.b["invoice"].files[0].id},
     "api.get_purchase_order": lambda w: {"purchase_order_id": w.b["order"].id},
     "api.get_invoice": lambda w: {"invoice_id": w.b["invoice"].id},
+    "api.cancel_invoice": lambda w: {"invoice_id": w.b["invoice"].id},
     "company.change_role": lambda w: {"user_id": w.b["user"].id},
     "company.deactivate_member": lambda w: {"user_id": w.b["user"].id},
     "company.reactivate_member": lambda w: {"user_id": w.b["user"].id},
@@ -43,6 +44,7 @@ OTHER_COMPANY_CASES: dict[str, Callable[[World], dict[str, Any]]] = {
     "federation.check_domain_dns": lambda w: {"domain_id": make_partner_domain(w.b["partner"]).id},
     "federation.email_domain_link": lambda w: {"domain_id": make_partner_domain(w.b["partner"]).id},
     "federation.remove_domain": lambda w: {"domain_id": make_partner_domain(w.b["partner"]).id},
+    "onboarding.download_own_document": lambda w: {"document_id": _document_of(w.b["partner"]).id},
 }
 
 # staff-only routes with ids: any staff member may open any company's record; partners get 403
@@ -50,7 +52,25 @@ STAFF_ONLY_CASES: dict[str, Callable[[World], dict[str, Any]]] = {
     "staff.show_event": lambda w: {"event_id": 1},
     "staff.retry_event": lambda w: {"event_id": 1},
     "staff.cancel_event": lambda w: {"event_id": 1},
+    "onboarding.staff_application": lambda w: {"partner_id": w.b["partner"].id},
+    "onboarding.staff_download_document": lambda w: {"partner_id": w.b["partner"].id,
+                                                     "document_id": _document_of(w.b["partner"]).id},
+    "onboarding.staff_approve": lambda w: {"partner_id": w.b["partner"].id},
+    "onboarding.staff_reject": lambda w: {"partner_id": w.b["partner"].id},
+    "onboarding.staff_request_changes": lambda w: {"partner_id": w.b["partner"].id},
+    "onboarding.staff_approve_bank_change": lambda w: {"account_id": 1},
+    "onboarding.staff_reject_bank_change": lambda w: {"account_id": 1},
 }
+
+
+def _document_of(partner) -> Any:
+    from app.onboarding.models import DocumentKind, OnboardingDocument
+
+    document = OnboardingDocument(partner_id=partner.id, kind=DocumentKind.TAX_FORM, filename="w9.pdf",
+                                  content_type="application/pdf", size=3, sha256="0" * 64, content=b"pdf")
+    db.session.add(document)
+    db.session.commit()
+    return document
 
 
 def _invitation_of(user) -> Any:

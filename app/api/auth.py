@@ -7,14 +7,9 @@ from typing import Callable
 from flask import g, request
 
 from app.api.errors import problem
+from app.api.identity import authenticated_key
 from app.credentials.models import ApiKey
-from app.credentials.services import effective_scopes, verify_api_key
-
-
-def _bearer_token() -> str | None:
-    header = request.headers.get("Authorization", "")
-    scheme, _, token = header.partition(" ")
-    return token.strip() if scheme.lower() == "bearer" and token.strip() else None
+from app.credentials.services import effective_scopes
 
 
 def require_scope(scope: str) -> Callable:
@@ -24,7 +19,7 @@ def require_scope(scope: str) -> Callable:
             if "api_key" in request.args or "access_token" in request.args:
                 return problem(400, "Bad Request", "Send the API key in the Authorization header, "
                                "never in the URL.")
-            key = verify_api_key(_bearer_token() or "")
+            key = authenticated_key()
             if key is None:
                 return problem(401, "Unauthorized", "Send a valid API key as 'Authorization: Bearer <key>'.",
                                headers={"WWW-Authenticate": 'Bearer realm="rebar"'})

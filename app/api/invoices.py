@@ -8,13 +8,18 @@ from flask import jsonify, request, url_for
 
 from app.api import bp
 from app.api.auth import current_api_key, require_scope
-from app.api.errors import problem
-from app.api.schemas import invoice_detail
+from app.api.errors import problem, query_problem
+from app.api.idempotency import idempotent
+from app.api.listing import INVOICE_STATUSES, invoice_page
+from app.api.pagination import choice_param, page_body, page_request, timestamp_param
+from app.api.schemas import invoice_detail, invoice_timeline
 from app.database import utcnow
 from app.extensions import db
-from app.invoices.presenters import delivery_for
+from app.invoices.cancellation import InvoiceNotCancellable, cancel_unsent_invoice
+from app.invoices.models import Invoice
+from app.invoices.presenters import delivery_for, partner_timeline
 from app.invoices.services import (InvoiceNotFound, InvoiceRejected, InvoiceRequest, LineRequest,
-                                   get_partner_invoice, partner_invoices, submit_invoice)
+                                   get_partner_invoice, submit_invoice)
 from app.uploads import Upload
 
 
@@ -81,9 +86,24 @@ def _api_field(path: str) -> str:
     return _FIELD_NAMES.get(path, path)
 
 
+def _is_json_request() -> bool:
+    return request.mimetype == "application/json" or request.mimetype.endswith("+json")
+
+
+def _invoice_body(invoice: Invoice, *, with_timeline: bool = False) -> dict[str, Any]:
+    body = invoice_detail(invoice, delivery_for(invoice))
+    if with_timeline:
+        body["timeline"] = invoice_timeline(partner_timeline(invoice))
+    return body
+
+
 @bp.post("/invoices")
 @require_scope("invoices:write")
+@idempotent
 def create_invoice():
+    if not _is_json_request():
+        return problem(415, "Unsupported Media Type", "Send the invoice as JSON with "
+                       "'Content-Type: application/json'.")
     key = current_api_key()
     try:
         invoice_request = _parse_body(_json_body())
@@ -94,7 +114,7 @@ def create_invoice():
                        errors={_api_field(k): v for k, v in rejected.errors.items()},
                        kind="validation")
     db.session.commit()
-    response = jsonify(invoice_detail(invoice, delivery_for(invoice)))
+    response = jsonify(_invoice_body(invoice, with_timeline=True))
     response.status_code = 201
     response.headers["Location"] = url_for("api.get_invoice", invoice_id=invoice.id)
     return response
@@ -103,15 +123,47 @@ def create_invoice():
 @bp.get("/invoices")
 @require_scope("invoices:read")
 def list_invoices():
-    invoices = partner_invoices(current_api_key().partner_id)
-    return jsonify({"data": [invoice_detail(i, delivery_for(i)) for i in invoices]})
+    errors: dict[str, str] = {}
+    page = page_request("invoices", errors)
+    status = choice_param("status", INVOICE_STATUSES, errors)
+    updated_since = timestamp_param("updated_since", errors)
+    if errors:
+        return query_problem(errors)
+    rows = invoice_page(current_api_key().partner_id, after_id=page.after_id, limit=page.limit,
+                        status=status, updated_since=updated_since)
+    return jsonify(page_body("invoices", [_invoice_body(i) for i in rows[:page.limit]],
+                             rows, page.limit))
+
+
+def _load_invoice(invoice_id: int) -> Invoice | None:
+    try:
+        return get_partner_invoice(current_api_key().partner_id, invoice_id)
+    except InvoiceNotFound:
+        return None
 
 
 @bp.get("/invoices/<id:invoice_id>")
 @require_scope("invoices:read")
 def get_invoice(invoice_id: int):
-    try:
-        invoice = get_partner_invoice(current_api_key().partner_id, invoice_id)
-    except InvoiceNotFound:
+    invoice = _load_invoice(invoice_id)
+    if invoice is None:
         return problem(404, "Not Found", "No invoice with this id.")
-    return jsonify(invoice_detail(invoice, delivery_for(invoice)))
+    return jsonify(_invoice_body(invoice, with_timeline=True))
+
+
+@bp.post("/invoices/<id:invoice_id>/cancel")
+@require_scope("invoices:write")
+@idempotent
+def cancel_invoice(invoice_id: int):
+    invoice = _load_invoice(invoice_id)
+    if invoice is None:
+        return problem(404, "Not Found", "No invoice with this id.")
+    try:
+        cancel_unsent_invoice(invoice, actor=current_api_key())
+    except InvoiceNotCancellable:
+        db.session.rollback()
+        return problem(409, "Conflict", "This invoice can no longer be cancelled here: it is "
+                       "already on its way to (or in) the buyer's accounting system. Contact "
+                       "their accounts payable team.", kind="invoice-not-cancellable")
+    db.session.commit()
+    return jsonify(_invoice_body(invoice, with_timeline=True))

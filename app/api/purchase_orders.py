@@ -2,17 +2,27 @@ from flask import jsonify
 
 from app.api import bp
 from app.api.auth import current_api_key, require_scope
-from app.api.errors import problem
-from app.purchasing.services import (PurchaseOrderNotFound, get_partner_purchase_order,
-                                     line_balances, partner_purchase_orders)
+from app.api.errors import problem, query_problem
+from app.api.listing import PURCHASE_ORDER_STATES, purchase_order_page
+from app.api.pagination import choice_param, page_body, page_request, timestamp_param
 from app.api.schemas import purchase_order_detail, purchase_order_summary
+from app.purchasing.services import (PurchaseOrderNotFound, get_partner_purchase_order,
+                                     line_balances)
 
 
 @bp.get("/purchase-orders")
 @require_scope("purchase_orders:read")
 def list_purchase_orders():
-    orders = partner_purchase_orders(current_api_key().partner_id)
-    return jsonify({"data": [purchase_order_summary(o) for o in orders]})
+    errors: dict[str, str] = {}
+    page = page_request("purchase-orders", errors)
+    state = choice_param("status", PURCHASE_ORDER_STATES, errors)
+    updated_since = timestamp_param("updated_since", errors)
+    if errors:
+        return query_problem(errors)
+    rows = purchase_order_page(current_api_key().partner_id, after_id=page.after_id,
+                               limit=page.limit, state=state, updated_since=updated_since)
+    return jsonify(page_body("purchase-orders", [purchase_order_summary(o) for o in rows],
+                             rows, page.limit))
 
 
 @bp.get("/purchase-orders/<id:purchase_order_id>")

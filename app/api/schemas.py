@@ -6,7 +6,8 @@ from typing import Any
 
 from app.i18n import currency_precision
 from app.invoices.models import Invoice
-from app.invoices.presenters import Delivery
+from app.invoices.presenters import Delivery, TimelineEntry
+from app.partners.models import Partner
 from app.purchasing.models import PurchaseOrder
 from app.purchasing.services import LineBalance
 
@@ -39,6 +40,7 @@ def purchase_order_summary(order: PurchaseOrder) -> dict[str, Any]:
         "amount_untaxed": _money(order.amount_untaxed, order.currency_code),
         "amount_total": _money(order.amount_total, order.currency_code),
         "synced_at": _timestamp(order.synced_at),
+        "updated_at": _timestamp(order.odoo_write_date or order.synced_at),
     }
 
 
@@ -73,6 +75,7 @@ def invoice_detail(invoice: Invoice, delivery: Delivery) -> dict[str, Any]:
         "amount_untaxed": _money(invoice.amount_untaxed, currency),
         "odoo_bill_reference": invoice.odoo_bill_name,
         "created_at": _timestamp(invoice.created_at),
+        "updated_at": _timestamp(invoice.status_changed_at),
         "lines": [{
             "id": line.id,
             "purchase_order_line_id": line.purchase_order_line_id,
@@ -84,4 +87,31 @@ def invoice_detail(invoice: Invoice, delivery: Delivery) -> dict[str, Any]:
                          "size": f.size, "kind": f.kind.value} for f in invoice.files],
         "sync": {"state": delivery.sync_state, "odoo_bill_id": delivery.odoo_bill_id,
                  "error": delivery.error},
+    }
+
+
+def invoice_timeline(entries: list[TimelineEntry]) -> list[dict[str, Any]]:
+    return [{"occurred_at": _timestamp(entry.occurred_at), "text": str(entry.text)}
+            for entry in entries]
+
+
+def partner_profile(partner: Partner) -> dict[str, Any]:
+    """The company as Rebar knows it. Bank accounts only ever as their last four digits."""
+    account = partner.active_bank_account
+    return {
+        "id": partner.id,
+        "name": partner.name,
+        "status": partner.status.value,
+        "country": partner.country_code,
+        "tax_id": partner.tax_id,
+        "address": {"street": partner.street, "street2": partner.street2, "city": partner.city,
+                    "region": partner.state_region, "zip": partner.zip_code},
+        "trades": list(partner.trades or []),
+        "contact_email": partner.contact_email,
+        "contact_phone": partner.contact_phone,
+        "bank_account": None if account is None else {
+            "account_holder": account.account_holder, "bank_name": account.bank_name,
+            "country": account.country_code, "number_last4": account.last4},
+        "api_rate_limit": partner.api_rate_limit,
+        "created_at": _timestamp(partner.created_at),
     }

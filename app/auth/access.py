@@ -4,7 +4,7 @@ from __future__ import annotations
 from functools import wraps
 from typing import Callable
 
-from flask import abort
+from flask import abort, redirect, url_for
 from flask_login import current_user, login_required
 
 from app.auth.models import User
@@ -18,6 +18,8 @@ def partner_required(view: Callable) -> Callable:
     def wrapped(*args, **kwargs):
         if current_user.partner_id is None:
             abort(403)
+        if not current_user.partner.is_approved:
+            return redirect(url_for("onboarding.resume"))
         return view(*args, **kwargs)
 
     return wrapped

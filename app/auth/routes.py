@@ -48,6 +48,8 @@ def login():
     form = LoginForm()
     failed = False
     next_url = safe_next(request.args.get("next"))
+    if request.method == "GET" and request.args.get("method") == "password":
+        form.step.data = "password"
     if form.validate_on_submit():
         if form.password.data:
             user = authenticate(form.email.data, form.password.data)

@@ -13,6 +13,7 @@ import time
 import pyotp
 import segno
 from flask import current_app
+from flask_babel import gettext as _
 from markupsafe import Markup
 from sqlalchemy import delete, select
 
@@ -35,7 +36,7 @@ def begin_enrollment(user: User) -> str:
     """The seed the user is enrolling with: kept while unconfirmed so a reload shows the same
     QR code."""
     if user.two_factor_enabled:
-        raise TwoFactorError("Two-step verification is already on.")
+        raise TwoFactorError(_("Two-step verification is already on."))
     if user.totp_secret is None:
         user.totp_secret = pyotp.random_base32()
     return user.totp_secret
@@ -57,9 +58,9 @@ def confirm_enrollment(user: User, code: str) -> list[str]:
     """Switch two-step verification on once the user proves the app shows the right codes;
     returns fresh recovery codes to show once."""
     if user.two_factor_enabled or user.totp_secret is None:
-        raise TwoFactorError("Start the set-up again.")
+        raise TwoFactorError(_("Start the set-up again."))
     if not _accept_totp(user, code):
-        raise TwoFactorError("That code is not right. Enter the 6-digit code your app shows now.")
+        raise TwoFactorError(_("That code is not right. Enter the 6-digit code your app shows now."))
     user.totp_enabled_at = utcnow()
     audit.record("auth.two_factor_enrolled", actor=user, partner_id=user.partner_id, subject=user)
     return _new_recovery_codes(user)
@@ -84,7 +85,7 @@ def verify_second_factor(user: User, code: str) -> bool:
 
 def regenerate_recovery_codes(user: User, code: str) -> list[str]:
     if not _accept_totp(user, code):
-        raise TwoFactorError("That code is not right. Enter the 6-digit code your app shows now.")
+        raise TwoFactorError(_("That code is not right. Enter the 6-digit code your app shows now."))
     audit.record("auth.recovery_codes_regenerated", actor=user, partner_id=user.partner_id, subject=user)
     return _new_recovery_codes(user)
 
@@ -92,9 +93,9 @@ def regenerate_recovery_codes(user: User, code: str) -> list[str]:
 def disable(user: User, code: str) -> None:
     """Turn two-step verification off with a fresh code; refused when the role requires it."""
     if user.role.requires_two_factor:
-        raise TwoFactorError("Your role requires two-step verification; it cannot be turned off.")
+        raise TwoFactorError(_("Your role requires two-step verification; it cannot be turned off."))
     if not verify_second_factor(user, code):
-        raise TwoFactorError("That code is not right. Enter the 6-digit code your app shows now.")
+        raise TwoFactorError(_("That code is not right. Enter the 6-digit code your app shows now."))
     _clear(user)
     audit.record("auth.two_factor_disabled", actor=user, partner_id=user.partner_id, subject=user)
 
@@ -150,13 +151,16 @@ def _hash_recovery_code(code: str) -> str:
 
 def _new_recovery_codes(user: User) -> list[str]:
     db.session.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
-    codes = []
-    for _ in range(RECOVERY_CODE_COUNT):
-        raw = "".join(secrets.choice(_RECOVERY_ALPHABET) for _ in range(10))
-        codes.append(f"{raw[:5]}-{raw[5:]}")
-        db.session.add(RecoveryCode(user_id=user.id, code_hash=_hash_recovery_code(raw)))
+    codes = [_random_recovery_code() for _index in range(RECOVERY_CODE_COUNT)]
+    for code in codes:
+        db.session.add(RecoveryCode(user_id=user.id, code_hash=_hash_recovery_code(code)))
     db.session.flush()
     return codes
+
+
+def _random_recovery_code() -> str:
+    raw = "".join(secrets.choice(_RECOVERY_ALPHABET) for _index in range(10))
+    return f"{raw[:5]}-{raw[5:]}"
 
 
 def _unused_codes(user: User, lock: bool = False) -> list[RecoveryCode]:

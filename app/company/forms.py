@@ -25,7 +25,8 @@ class InviteForm(FlaskForm):
 class RoleForm(FlaskForm):
     role = SelectField(_l("Role"), choices=[(Role.PARTNER_VIEWER.value, _l("Viewer")),
                                            (Role.PARTNER_BILLING.value, _l("Billing")),
-                                           (Role.PARTNER_OWNER.value, _l("Owner"))], validators=[DataRequired(_l("Choose a role."))])
+                                           (Role.PARTNER_OWNER.value, _l("Owner"))],
+                       validators=[DataRequired(_l("Choose a role."))])
 
 
 class ActionForm(FlaskForm):

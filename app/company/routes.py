@@ -17,9 +17,20 @@ from app.company import invitations, services
 from app.company.forms import AcceptInvitationForm, ActionForm, InviteForm, RoleForm
 from app.company.invitations import InvitationError, role_label
 from app.company.services import TeamError
-from app.extensions import db
+from app.extensions import db, limiter
 
 bp = Blueprint("company", __name__)
+
+# Invitation mails per company, so that a compromised owner account cannot mail-bomb anyone.
+INVITATION_MAILS = "30 per hour"
+
+
+def _company_key() -> str:
+    return f"company:{current_user.partner_id}"
+
+
+invitation_mail_limit = limiter.shared_limit(INVITATION_MAILS, scope="invitation-mails",
+                                             key_func=_company_key)
 
 
 def owner_required(view: Callable) -> Callable:
@@ -50,6 +61,7 @@ def team():
 
 @bp.route("/team/invitations", methods=["POST"])
 @owner_required
+@invitation_mail_limit
 def invite():
     form = InviteForm()
     if not form.validate_on_submit():
@@ -86,6 +98,7 @@ def _checked_action_form() -> None:
 
 @bp.route("/team/invitations/<id:invitation_id>/resend", methods=["POST"])
 @owner_required
+@invitation_mail_limit
 def resend_invitation(invitation_id: int):
     invitation = _own_invitation(invitation_id)
     _checked_action_form()

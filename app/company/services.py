@@ -49,8 +49,7 @@ def change_role(actor: User, user: User, role: Role) -> None:
     if role is user.role:
         return
     if user.role is Role.PARTNER_OWNER and user.is_active_user:
-        _keep_another_owner(user, _("The company needs at least one active owner. "
-                                    "Make someone else owner first."))
+        _keep_another_owner(user)
     previous = user.role
     user.role = role
     audit.record("user.role_changed", actor=actor, partner_id=user.partner_id, subject=user,
@@ -63,8 +62,7 @@ def deactivate(actor: User, user: User) -> None:
     if not user.is_active_user:
         return
     if user.role is Role.PARTNER_OWNER:
-        _keep_another_owner(user, _("The company needs at least one active owner. "
-                                    "Make someone else owner first."))
+        _keep_another_owner(user)
     user.is_active_user = False
     user.end_all_sessions()
     audit.record("user.deactivated", actor=actor, partner_id=user.partner_id, subject=user,
@@ -96,12 +94,12 @@ def _lock_team(actor: User, user: User) -> None:
         raise TeamError(_("Only an active owner of the company can do this."))
 
 
-def _keep_another_owner(user: User, message: str) -> None:
+def _keep_another_owner(user: User) -> None:
     others = db.session.scalar(select(func.count(User.id)).where(
         User.partner_id == user.partner_id, User.role == Role.PARTNER_OWNER,
         User.is_active_user.is_(True), User.id != user.id))
     if not others:
-        raise TeamError(message)
+        raise TeamError(_("The company needs at least one active owner. Make someone else owner first."))
 
 
 def active_owner_count(partner_id: int) -> int:

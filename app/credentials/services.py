@@ -8,6 +8,7 @@ import secrets
 
 from flask import current_app
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from app.audit import services as audit
 from app.auth.models import Role, User
@@ -17,7 +18,8 @@ from app.extensions import db
 from app.partners.models import Partner
 
 KEY_PREFIX = "rbr_live_"
-SCOPES = frozenset({"purchase_orders:read", "invoices:read", "invoices:write"})
+SCOPES = frozenset({"purchase_orders:read", "invoices:read", "invoices:write", "documents:write",
+                    "webhooks:manage", "profile:read"})
 _KEY_RE = re.compile(r"^rbr_live_([0-9a-f]{16})_([A-Za-z0-9_-]{43})$")
 
 
@@ -63,7 +65,9 @@ def verify_api_key(presented: str) -> ApiKey | None:
     if not match:
         return None
     public_id, secret = match.groups()
-    key = db.session.scalar(select(ApiKey).where(ApiKey.public_id == public_id))
+    # The partner comes in the same query: the rate limiter reads its API budget next.
+    key = db.session.scalar(select(ApiKey).options(joinedload(ApiKey.partner))
+                            .where(ApiKey.public_id == public_id))
     expected = key.secret_hmac if key else _secret_hmac("no-such-key")
     if not hmac.compare_digest(expected, _secret_hmac(secret)) or key is None or key.revoked_at:
         return None

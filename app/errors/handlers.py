@@ -41,6 +41,9 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):
+        if _wants_problem_json():
+            from app.api.errors import http_exception_problem
+            return http_exception_problem(exc)
         messages = {
             403: _("Your account cannot open this page."),
             404: _("We could not find that page. It may have moved, or it belongs to another company."),

@@ -1,8 +1,11 @@
 """A partner company's own OpenID provider, configured self-service by an owner."""
 from __future__ import annotations
 
+import ipaddress
+import socket
 from urllib.parse import urlsplit
 
+from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import select
 
@@ -27,9 +30,25 @@ def idp_of(partner_id: int) -> PartnerIdentityProvider | None:
 def _check_issuer(issuer: str) -> str:
     issuer = issuer.strip().rstrip("/")
     parts = urlsplit(issuer)
-    if parts.scheme not in ("https", "http") or not parts.netloc or parts.query or parts.fragment:
+    if parts.scheme not in ("https", "http") or not parts.hostname or parts.query or parts.fragment \
+            or parts.username or parts.password:
         raise IdpError(_("Enter the issuer as a web address, e.g. https://login.example.com."))
+    if current_app.config["REBAR_ENV"] == "production":
+        _check_public_https(parts.scheme, parts.hostname)
     return issuer
+
+
+def _check_public_https(scheme: str, host: str) -> None:
+    """In production the portal fetches a partner's issuer from the server: only public https
+    addresses, so an owner cannot point it at internal services."""
+    if scheme != "https":
+        raise IdpError(_("The issuer must be an https:// address."))
+    try:
+        addresses = {info[4][0] for info in socket.getaddrinfo(host, 443, proto=socket.IPPROTO_TCP)}
+    except (socket.gaierror, UnicodeError) as error:
+        raise IdpError(_("We could not find %(host)s. Check the issuer URL.", host=host)) from error
+    if not all(ipaddress.ip_address(address.split("%")[0]).is_global for address in addresses):
+        raise IdpError(_("The issuer must be reachable on the public internet."))
 
 
 def save_idp(actor: User, *, issuer: str, client_id: str, client_secret: str | None,
@@ -69,10 +88,10 @@ def record_test_sign_in(actor: User, idp: PartnerIdentityProvider, email: str) -
 
 
 def set_enabled(actor: User, idp: PartnerIdentityProvider, enabled: bool) -> None:
-    if enabled and idp.tested_at is None:
-        raise IdpError(_("Run a successful test sign-in before switching it on."))
     if enabled and not idp.partner.is_approved:
         raise IdpError(_("Your company can set up its own sign-in once it is approved."))
+    if enabled and idp.tested_at is None:
+        raise IdpError(_("Run a successful test sign-in before switching it on."))
     idp.enabled = enabled
     audit.record("identity_provider.enabled" if enabled else "identity_provider.disabled",
                  actor=actor, partner_id=idp.partner_id, subject=idp)

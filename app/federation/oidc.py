@@ -66,8 +66,9 @@ def _load_metadata(client: FlaskOAuth2App, provider: ProviderConfig) -> dict:
         metadata = client.load_server_metadata()
     except (requests.RequestException, ValueError) as error:
         raise FlowError("unavailable", str(error)) from error
-    if metadata.get("issuer") != provider.issuer:
-        raise FlowError("unavailable", f"discovery names issuer {metadata.get('issuer')!r}")
+    issuer = metadata.get("issuer")
+    if not isinstance(issuer, str) or issuer.rstrip("/") != provider.issuer.rstrip("/"):
+        raise FlowError("unavailable", f"discovery names issuer {issuer!r}")
     return metadata
 
 
@@ -79,17 +80,17 @@ def redirect_to_provider(provider: ProviderConfig, redirect_uri: str, *,
     extra = {"login_hint": login_hint} if login_hint else {}
     try:
         return client.authorize_redirect(redirect_uri, **extra)
-    except (requests.RequestException, OAuthError, ValueError, RuntimeError) as error:
-        raise FlowError("unavailable", str(error)) from error
+    except (requests.RequestException, OAuthError, ValueError, KeyError, TypeError, RuntimeError) as error:
+        raise FlowError("unavailable", repr(error)) from error
 
 
 def finish_flow(provider: ProviderConfig) -> dict:
     """Exchange the code and return the checked ID token claims. Raises FlowError."""
     client = _client(provider)
     try:
-        _load_metadata(client, provider)
+        metadata = _load_metadata(client, provider)
         token = client.authorize_access_token(
-            claims_options={"iss": {"essential": True, "values": [provider.issuer]},
+            claims_options={"iss": {"essential": True, "values": [metadata["issuer"]]},
                             "sub": {"essential": True}},
             leeway=current_app.config["OIDC_CLOCK_SKEW_SECONDS"])
     except OAuthError as error:
@@ -100,8 +101,8 @@ def finish_flow(provider: ProviderConfig) -> dict:
         raise FlowError("provider_error", f"{error.error}: {error.description}") from error
     except JoseError as error:
         raise FlowError("bad_token", repr(error)) from error
-    except (requests.RequestException, ValueError, RuntimeError) as error:
-        raise FlowError("unavailable", str(error)) from error
+    except (requests.RequestException, ValueError, KeyError, TypeError, RuntimeError) as error:
+        raise FlowError("unavailable", repr(error)) from error
     claims = token.get("userinfo")
     if not claims:
         raise FlowError("bad_token", "no ID token in the token response")

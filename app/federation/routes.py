@@ -89,7 +89,8 @@ def _problem(provider: ProviderConfig, reason: str, *, detail: str = "", purpose
     retry = url_for(".settings") if purpose == PURPOSE_TEST else url_for("auth.login")
     status = 503 if reason == "unavailable" else 403 if reason in ("wrong_audience", "disabled") else 400
     return render_template("federation/problem.html", message=_messages(provider.label)[reason],
-                           retry_url=retry, provider=provider), status
+                           retry_url=retry, provider=provider,
+                           show_password_option=purpose != PURPOSE_TEST and reason != "state"), status
 
 
 def _start(provider: ProviderConfig, flow: dict, login_hint: str | None = None):

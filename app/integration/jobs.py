@@ -15,6 +15,7 @@ from sqlalchemy import and_, or_, select
 from app.database import utcnow
 from app.extensions import db
 from app.integration.breaker import BreakerState, OdooCircuitBreaker
+from app.integration import vendor_jobs
 from app.integration.errors import PermanentDeliveryError, TransientDeliveryError
 from app.integration.odoo_access import odoo_client
 from app.integration.models import DeliveryState, OutboxEvent, StepKind
@@ -68,7 +69,9 @@ def _drop_connections_inherited_over_fork() -> None:
 
 @in_app_context
 def deliver_outbox_event(event_id: int) -> str:
-    outbox_event = db.session.get(OutboxEvent, event_id)
+    # Locked until the SENDING commit: a partner's cancel (app/invoices/cancellation.py) then
+    # either wins before the push starts or sees it started, never both.
+    outbox_event = db.session.get(OutboxEvent, event_id, with_for_update=True)
     if outbox_event is None or not outbox_event.state.is_open:
         return "nothing to do"
     set_correlation_id(outbox_event.correlation_id)
@@ -226,6 +229,8 @@ def _send_email(outbox_event: OutboxEvent) -> None:
 TOPIC_HANDLERS: dict[str, Callable[[OutboxEvent], None]] = {
     "invoice.submitted": _push_submitted_invoice,
     "email.send": _send_email,
+    "partner.approved": vendor_jobs.deliver_partner_approved,
+    "partner.bank_changed": vendor_jobs.deliver_bank_changed,
 }
 TOPICS_WITHOUT_ODOO = frozenset({"email.send"})
 

@@ -21,6 +21,7 @@ class InvoiceStatus(str, enum.Enum):
     APPROVED = "approved"
     PAID = "paid"
     REJECTED = "rejected"
+    CANCELLED = "cancelled"  # withdrawn by the partner before it was sent to Odoo
 
     @property
     def is_in_flight(self) -> bool:

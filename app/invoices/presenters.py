@@ -73,6 +73,10 @@ def _words(invoice: Invoice, sync_state: DeliveryState, bill_id: int | None) -> 
     if invoice.status is InvoiceStatus.PAID:
         return (_("Paid %(date)s", date=human_date(invoice.status_changed_at.date())), "success",
                 _("%(buyer)s has paid %(ref)s.", buyer=buyer, ref=reference))
+    if invoice.status is InvoiceStatus.CANCELLED:
+        return (_("Withdrawn"), "muted",
+                _("You withdrew this invoice before it was sent; %(buyer)s never received it.",
+                  buyer=buyer))
     if invoice.status_reason:
         return (_("Rejected"), "danger",
                 _("%(buyer)s rejected this invoice: %(reason)s. Submit a corrected invoice with a "
@@ -108,6 +112,8 @@ def partner_timeline(invoice: Invoice) -> list[TimelineEntry]:
     entries, previous = [], None
     for step in steps:
         text = words.get(step.kind)
+        if step.kind is StepKind.CANCELLED and step.actor_label == "partner":
+            text = _("Withdrawn by you before it was sent")
         if text and text != previous:
             entries.append(TimelineEntry(step.occurred_at, text))
         previous = text or previous

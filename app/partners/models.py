@@ -49,6 +49,8 @@ class Partner(db.Model):
     terms_version: Mapped[str | None] = mapped_column(String(20))
     submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Staff override of the API rate limit for the whole company, e.g. "600 per minute".
+    api_rate_limit: Mapped[str | None] = mapped_column(String(100))
 
     bank_accounts: Mapped[list["PartnerBankAccount"]] = relationship(
         back_populates="partner", order_by="PartnerBankAccount.id")

@@ -42,15 +42,25 @@ class ResPartner(BaseModel):
             "vat": F.char("Tax ID"),
             "ref": F.char("Reference"),
             "street": F.char("Street"),
+            "street2": F.char("Street2"),
             "city": F.char("City"),
             "zip": F.char("Zip"),
+            "state_id": F.many2one("res.country.state", "State"),
+            "country_id": F.many2one("res.country", "Country"),
+            "bank_ids": F.one2many("res.partner.bank", "partner_id", "Banks"),
             "supplier_rank": F.integer("Supplier Rank"),
             "customer_rank": F.integer("Customer Rank"),
             "active": F.boolean("Active"),
         }
 
     def _default_values(self) -> dict[str, Any]:
-        return {"active": True, "type": "contact"}
+        return {"active": True, "type": "contact", **self._rank_from_search_mode()}
+
+    def _rank_from_search_mode(self) -> dict[str, int]:
+        """account's create(): context res_partner_search_mode gives the new partner rank 1
+        (values sent explicitly win, as they override defaults)."""
+        mode = self.env.context.get("res_partner_search_mode")
+        return {f"{mode}_rank": 1} if mode in ("supplier", "customer") else {}
 
     def _compute_commercial_partner(self, record: dict[str, Any]) -> int:
         while record.get("parent_id") and not record.get("is_company"):

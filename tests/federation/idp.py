@@ -6,7 +6,6 @@ import re
 import socket
 import subprocess
 import threading
-import time
 from pathlib import Path
 
 import requests
@@ -102,12 +101,3 @@ def sign_in_through(session: requests.Session, start_url: str, sub: str, *, canc
     response = session.get(start_url, params=params, timeout=10)
     return answer_interactions(session, response, sub, cancel=cancel)
 
-
-def wait_for_port_closed(url: str, timeout: float = 5) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            requests.get(url, timeout=1)
-        except requests.ConnectionError:
-            return
-        time.sleep(0.1)

@@ -14,7 +14,7 @@ from app.extensions import db
 from app.federation.models import FederatedIdentity
 from tests.factories import PASSWORD, make_partner, make_user, totp_code
 from tests.federation.conftest import provider_settings
-from tests.federation.idp import answer_interactions, closed_port_url, sign_in_through
+from tests.federation.idp import closed_port_url, sign_in_through
 from tests.live import csrf_token
 
 
@@ -180,6 +180,9 @@ def test_provider_down_ends_on_a_clear_page(app, live):
                                          "down": provider_settings(closed_port_url(), ("c", "s"), "partners")}
     page = requests.get(f"{live.url}/auth/oidc/down/login", timeout=10)
     assert page.status_code == 503 and "could not be reached" in page.text and "Try again" in page.text
+    live.app.config["OIDC_PROVIDERS"]["notanidp"] = provider_settings(live.url, ("c", "s"), "partners")
+    assert requests.get(f"{live.url}/auth/oidc/notanidp/login", timeout=10).status_code == 503
+    assert "auth.sign_in_failed" in _actions()
     assert requests.get(f"{live.url}/auth/oidc/nobody/login", timeout=10).status_code == 404
 
 
@@ -227,3 +230,26 @@ def test_provider_configuration_is_read_and_checked():
         load_config({**env, "OIDC_CORP_AUDIENCE": "everyone"})
     with pytest.raises(ValueError, match="OIDC_ENTRA_CLIENT_SECRET"):
         load_config({**env, "OIDC_ENTRA_CLIENT_SECRET": ""})
+
+
+def test_provider_going_down_before_the_code_exchange_ends_on_a_clear_page(app, live):
+    from tests.federation.idp import TestIdP
+
+    flaky = TestIdP("127.0.0.1", "flaky")
+    try:
+        live.app.config["OIDC_PROVIDERS"]["flaky"] = provider_settings(flaky.issuer, ("flaky-client", "secret"),
+                                                                       "partners")
+        flaky.client("flaky-client", "secret", [f"{live.url}/auth/oidc/flaky/callback"])
+        flaky.account("flaky-mia", "mia@acme.example")
+        browser = requests.Session()
+        at_idp = browser.get(f"{live.url}/auth/oidc/flaky/login", timeout=10)
+        consent = browser.post(at_idp.url + "/login", data={"sub": "flaky-mia"}, timeout=10)
+        back = browser.post(consent.url + "/confirm", allow_redirects=False, timeout=10)
+        callback_url = browser.get(back.headers["Location"], allow_redirects=False, timeout=10).headers["Location"]
+    finally:
+        flaky.stop()
+
+    page = browser.get(callback_url, timeout=10)
+
+    assert page.status_code == 503 and "could not be reached" in page.text
+    assert _signed_in_as(browser, live.url) is None

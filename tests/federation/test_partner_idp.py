@@ -140,10 +140,15 @@ def test_partner_idp_cannot_sign_in_anyone_outside_its_verified_domains(app, liv
 
 
 def test_disabled_or_unapproved_partner_idp_signs_nobody_in(app, live, partner_idp, acme):
+    from app.federation.idps import IdpError, save_idp, set_enabled
+
     make_partner_domain(acme["partner"], "acme-concrete.example", verified=True)
     idp = make_partner_idp(acme["partner"], partner_idp.issuer, *ACME_CLIENT, enabled=False)
     page = requests.get(f"{live.url}/auth/oidc/{idp.key}/login", timeout=10)
     assert page.status_code == 400 and "not switched on" in page.text
+    assert "/login?method=password" in page.text
+    direct = requests.get(f"{live.url}/login?method=password", timeout=10)
+    assert 'name="password"' in direct.text
 
     newcomer = requests.Session()
     login_page = newcomer.get(f"{live.url}/login", timeout=10)
@@ -155,8 +160,11 @@ def test_disabled_or_unapproved_partner_idp_signs_nobody_in(app, live, partner_i
     acme["partner"].status = PartnerStatus.SUBMITTED
     db.session.commit()
     assert requests.get(f"{live.url}/auth/oidc/{idp.key}/login", timeout=10).status_code == 400
-    settings = acme["browser"].get(f"{live.url}/company/sign-in", timeout=10)
-    assert "once it is approved" in settings.text
+    with pytest.raises(IdpError, match="once it is approved"):
+        save_idp(acme["owner"], issuer=partner_idp.issuer, client_id="c", client_secret="s", jit_role=None)
+    with pytest.raises(IdpError, match="once it is approved"):
+        set_enabled(acme["owner"], idp, True)
+    db.session.rollback()
 
 
 def test_email_first_page_offers_password_and_shared_providers(app, live):
@@ -209,3 +217,15 @@ def test_a_domain_verified_by_one_partner_cannot_be_claimed_by_another(app, live
         local_dns.stop()
     assert lost.status_code == 400 and "already verified by another company" in lost.text
     assert not _fresh(PartnerDomain, id=early.id).is_verified
+
+
+def test_production_refuses_internal_or_plain_http_issuers(app, acme):
+    from app.federation.idps import IdpError, save_idp
+
+    app.config["REBAR_ENV"] = "production"
+    for issuer, message in (("http://login.example.com", "https://"),
+                            ("https://127.0.0.1:8443", "public internet"),
+                            ("https://localhost", "public internet")):
+        with pytest.raises(IdpError, match=message):
+            save_idp(acme["owner"], issuer=issuer, client_id="c", client_secret="s", jit_role=None)
+    db.session.rollback()

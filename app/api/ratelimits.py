@@ -1,0 +1,68 @@
+"""Rate limits for /api/v1: one budget per credential and one per company, both in Redis.
+
+A company's burst spends only its own budgets, so one partner's month-end upload cannot
+starve the others. Staff can raise or lower a company's budget (`partners.api_rate_limit`,
+`flask set-rate-limit`)."""
+from __future__ import annotations
+
+from flask import Blueprint, current_app
+from flask_limiter.util import get_remote_address
+from limits import parse_many
+
+from app.api.identity import authenticated_key
+from app.extensions import db, limiter
+from app.partners.models import Partner
+
+
+class InvalidRateLimit(ValueError):
+    pass
+
+
+def validate_rate_limit(value: str) -> str:
+    """'600 per minute' or '10/second;5000/day'; raises InvalidRateLimit otherwise."""
+    value = value.strip()
+    try:
+        if not value or not parse_many(value):
+            raise ValueError
+    except ValueError:
+        raise InvalidRateLimit(f"{value!r} is not a rate limit; write e.g. '600 per minute' or "
+                               "'10/second;5000/day'.") from None
+    return value
+
+
+def _credential_key() -> str:
+    key = authenticated_key()
+    return f"api-key:{key.id}" if key else f"api-ip:{get_remote_address()}"
+
+
+def _company_key() -> str:
+    key = authenticated_key()
+    return f"api-partner:{key.partner_id}" if key else f"api-ip:{get_remote_address()}"
+
+
+def _per_credential_limit() -> str:
+    return current_app.config["API_RATE_LIMIT_PER_KEY"]
+
+
+def _per_company_limit() -> str:
+    key = authenticated_key()
+    if key is not None and key.partner.api_rate_limit:
+        return key.partner.api_rate_limit
+    return current_app.config["API_RATE_LIMIT_PER_PARTNER"]
+
+
+def apply_rate_limits(bp: Blueprint) -> None:
+    """Shared limits: one budget across every endpoint, not one per endpoint."""
+    limiter.shared_limit(_per_credential_limit, scope="api-credential", key_func=_credential_key)(bp)
+    limiter.shared_limit(_per_company_limit, scope="api-company", key_func=_company_key)(bp)
+
+
+def set_partner_rate_limit(partner_id: int, value: str | None, *, actor) -> Partner:
+    from app.audit import services as audit
+    partner = db.session.get(Partner, partner_id)
+    if partner is None:
+        raise InvalidRateLimit(f"No partner with id {partner_id}.")
+    partner.api_rate_limit = validate_rate_limit(value) if value else None
+    audit.record("partner.api_rate_limit_changed", actor=actor, partner_id=partner.id,
+                 subject=partner, rate_limit=partner.api_rate_limit or "default")
+    return partner
