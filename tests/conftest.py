@@ -107,7 +107,7 @@ def migrated_database(database_url, redis_url):
     app = create_app(base_config(database_url, redis_url))
     with app.app_context():
         _drop_everything()
-        upgrade(revision="heads")
+        upgrade()
     return database_url
 
 

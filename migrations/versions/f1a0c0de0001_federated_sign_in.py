@@ -1,7 +1,7 @@
 """federated sign-in: identities, partners' own IdPs, verified e-mail domains
 
 Revision ID: f1a0c0de0001
-Revises: 3a1e5c0f9d21
+Revises: e0a1b2c3d4e5
 Create Date: 2026-12-04 12:00:00
 
 """
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = 'f1a0c0de0001'
-down_revision = '3a1e5c0f9d21'
+down_revision = 'e0a1b2c3d4e5'
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """local accounts: e-mail verification, TOTP two-factor and recovery codes
 
 Revision ID: f2a0c0de0002
-Revises: 3a1e5c0f9d21
+Revises: f1a0c0de0001
 Create Date: 2026-12-04 11:50:00
 
 """
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = 'f2a0c0de0002'
-down_revision = '3a1e5c0f9d21'
+down_revision = 'f1a0c0de0001'
 branch_labels = None
 depends_on = None
 

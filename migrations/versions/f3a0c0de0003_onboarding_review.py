@@ -1,7 +1,7 @@
 """onboarding documents and review history
 
 Revision ID: f3a0c0de0003
-Revises: e0a1b2c3d4e5
+Revises: f2a0c0de0002
 Create Date: 2026-12-04 12:30:00
 
 """
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 revision = 'f3a0c0de0003'
-down_revision = 'e0a1b2c3d4e5'
+down_revision = 'f2a0c0de0002'
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """company users: invitations, API keys tied to the user who made them
 
 Revision ID: f5a0c0de0005
-Revises: 3a1e5c0f9d21
+Revises: f3a0c0de0003
 Create Date: 2026-12-04 12:00:00
 
 """
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = 'f5a0c0de0005'
-down_revision = '3a1e5c0f9d21'
+down_revision = 'f3a0c0de0003'
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """API v1 conventions: idempotency records, per-partner API rate limit
 
 Revision ID: f6a0c0de0006
-Revises: e0a1b2c3d4e5
+Revises: f5a0c0de0005
 Create Date: 2026-12-04 12:30:00
 
 """
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = 'f6a0c0de0006'
-down_revision = 'e0a1b2c3d4e5'
+down_revision = 'f5a0c0de0005'
 branch_labels = None
 depends_on = None
 
