@@ -375,3 +375,24 @@ def test_invitation_mails_are_limited_per_company(owner_client):
     assert owner_client.post(f"/team/invitations/{invitation.id}/resend").status_code == 302
     response = _invite(owner_client, "one-too-many@acme.example")
     assert response.status_code == 429 and _invitation("one-too-many@acme.example") is None
+
+
+def test_an_invited_owner_sets_up_two_step_verification_before_anything_else(app, owner_client, owner,
+                                                                               smtp_server):
+    _invite(owner_client, "co-owner@acme.example", Role.PARTNER_OWNER)
+    link = _link_from_smtp(smtp_server, "co-owner@acme.example")
+    invitee = app.test_client()
+    response = invitee.post(link, data={"password": NEW_PASSWORD})
+    assert response.status_code == 302
+    for page in ("/purchase-orders", "/team", "/"):
+        response = invitee.get(page)
+        assert response.status_code == 302 and "/account/two-step" in response.headers["Location"]
+
+
+def test_the_inviting_owner_is_recorded_as_creating_the_user(app, owner_client, owner, smtp_server):
+    _invite(owner_client, "dana@acme.example")
+    link = _link_from_smtp(smtp_server, "dana@acme.example")
+    app.test_client().post(link, data={"password": NEW_PASSWORD})
+    created = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "user.created")
+                                .order_by(AuditEntry.id.desc()))
+    assert created.actor_user_id == owner.id

@@ -1,6 +1,8 @@
 """Local accounts: creation and password sign-in."""
 from __future__ import annotations
 
+from typing import Any
+
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
@@ -25,14 +27,16 @@ def normalize_email(email: str) -> str:
 
 
 def create_user(email: str, password: str | None, role: Role, partner_id: int | None = None, *,
-                email_verified: bool = False) -> User:
-    """A new local account. Pass `email_verified=True` only when the address is already
-    proven (operator CLI, demo seed, an accepted invitation link); everyone else is asked
-    to confirm it (app.auth.verification.send_verification_email)."""
+                email_verified: bool = False, created_by: Any = "cli", federated: bool = False) -> User:
+    """A new account. Pass `email_verified=True` only when the address is already proven
+    (operator CLI, demo seed, an accepted invitation link); everyone else is asked to confirm
+    it (app.auth.verification.send_verification_email). `created_by` is the audit actor (a
+    User or a label such as "cli"); `federated=True` makes a partner user without a password
+    who signs in only through an identity provider."""
     email = normalize_email(email)
     if "@" not in email or len(email) > 320:
         raise AccountError("Enter a valid e-mail address.")
-    if password is None and not role.is_staff:
+    if password is None and not role.is_staff and not federated:
         raise AccountError("Only staff users can be created without a password (they sign in "
                            "through the staff single sign-on provider).")
     if password is not None:
@@ -51,7 +55,7 @@ def create_user(email: str, password: str | None, role: Role, partner_id: int | 
                 email_verified_at=utcnow() if email_verified else None)
     db.session.add(user)
     db.session.flush()
-    audit.record("user.created", actor="cli", partner_id=partner_id, subject=user, role=role.value)
+    audit.record("user.created", actor=created_by, partner_id=partner_id, subject=user, role=role.value)
     return user
 
 

@@ -4,7 +4,8 @@ OpenID Connect, an accepted invitation). Second factors and sign-in bookkeeping 
 A password sign-in by a user with two-step verification on, or whose role requires it, does
 not sign in yet: the browser holds a short-lived pending sign-in (user id, the user's session
 token, remember-me choice, next page) and is asked for a code, or walked through enrollment
-first. OpenID Connect and invitation sign-ins owe no code: the IdP or the link proved it."""
+first. OpenID Connect and invitation sign-ins owe no code (the IdP or the link proved it), but an
+owner who joined by invitation still enrolls before anything else (owes_two_factor_enrollment)."""
 from __future__ import annotations
 
 import time
@@ -79,8 +80,9 @@ def finish_pending_sign_in(user: User, pending: dict) -> str:
 
 
 def owes_two_factor_enrollment(user: User) -> bool:
-    """A signed-in user whose role requires two-step verification but who has none, and who
-    signed in with a password (or a remember-me cookie of a password account)."""
+    """A signed-in user whose role requires two-step verification but who has none, and whose
+    only proof was something they know: a password sign-in, a remember-me cookie of a password
+    account, or an accepted invitation (which sets the password)."""
     if user.two_factor_enabled or not user.role.requires_two_factor:
         return False
-    return session.get(METHOD_KEY, "password" if user.password_hash else "oidc") == "password"
+    return session.get(METHOD_KEY, "password" if user.password_hash else "oidc") in ("password", "invitation")

@@ -119,27 +119,13 @@ def accept_invitation(invitation: Invitation, *, password: str | None = None) ->
                                .with_for_update().execution_options(populate_existing=True))
     if locked is None or not locked.is_open:
         raise InvitationError(_("This invitation link is no longer valid."))
-    if password is None:
-        user = _create_federated_user(locked)
-    else:
-        user = create_user(locked.email, password, locked.role, locked.partner_id, email_verified=True)
+    user = create_user(locked.email, password, locked.role, locked.partner_id, email_verified=True,
+                       created_by=locked.invited_by or "invitation", federated=password is None)
     locked.accepted_at = utcnow()
     locked.accepted_user_id = user.id
     audit.record("invitation.accepted", actor=user, partner_id=locked.partner_id, subject=locked,
                  email=locked.email, role=locked.role.value, user_id=user.id,
                  method="password" if password is not None else "federated")
-    return user
-
-
-def _create_federated_user(invitation: Invitation) -> User:
-    if db.session.scalar(select(User.id).where(func.lower(User.email) == normalize_email(invitation.email))):
-        raise AccountError(_("A user with this e-mail address already exists."))
-    user = User(email=normalize_email(invitation.email), password_hash=None, role=invitation.role,
-                partner_id=invitation.partner_id)
-    if hasattr(User, "email_verified_at"):
-        user.email_verified_at = utcnow()
-    db.session.add(user)
-    db.session.flush()
     return user
 
 

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 
 from app.audit import services as audit
 from app.auth.models import User
-from app.auth.services import AccountError, normalize_email
+from app.auth.services import AccountError, create_user, normalize_email
 from app.database import utcnow
 from app.extensions import db
 from app.federation.models import FederatedIdentity, PartnerIdentityProvider
@@ -109,12 +109,11 @@ def _new_user(provider: ProviderConfig, assertion: Assertion) -> Outcome:
         return Outcome(user=user)
     idp = db.session.get(PartnerIdentityProvider, provider.idp_id) if provider.idp_id else None
     if idp is not None and idp.jit_role is not None:
-        user = User(email=assertion.email, password_hash=None, role=idp.jit_role,
-                    partner_id=idp.partner_id, email_verified_at=utcnow())
-        db.session.add(user)
-        db.session.flush()
-        audit.record("user.created", actor=provider.key, partner_id=idp.partner_id, subject=user,
-                     role=idp.jit_role.value, method="oidc_just_in_time")
+        try:
+            user = create_user(assertion.email, None, idp.jit_role, idp.partner_id, email_verified=True,
+                               created_by=provider.key, federated=True)
+        except AccountError:
+            return Outcome(refusal="no_account")
         link_identity(user, provider, assertion, how="just_in_time")
         return Outcome(user=user)
     return Outcome(refusal="no_account")

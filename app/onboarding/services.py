@@ -48,7 +48,7 @@ def register_company(company_name: str, email: str, password: str) -> User:
     partner = Partner(name=name, status=PartnerStatus.DRAFT, odoo_partner_id=None)
     db.session.add(partner)
     db.session.flush()
-    owner = create_user(email, password, Role.PARTNER_OWNER, partner.id)
+    owner = create_user(email, password, Role.PARTNER_OWNER, partner.id, created_by="self-registration")
     audit.record("onboarding.registered", actor=owner, partner_id=partner.id, subject=partner)
     return owner
 
