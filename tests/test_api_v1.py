@@ -19,7 +19,7 @@ from app.database import utcnow
 from app.extensions import db
 from app.integration.models import DeliveryState, OdooBinding, OutboxEvent
 from app.invoices.models import Invoice
-from app.partners.models import BankAccountStatus, PartnerBankAccount
+from app.partners.models import BankAccountStatus, PartnerBankAccount, PartnerStatus
 from tests.api_contract import api_contract  # noqa: F401
 from tests.factories import make_api_key, make_partner, make_purchase_order, pdf_bytes
 from tests.live import LiveServer
@@ -375,3 +375,16 @@ def test_reference_page_lists_every_operation_with_examples(client):
         assert f"{operation.method.upper()} {operation.path}" in html
     assert "curl -sS -X POST" in html and "requests.post(" in html and "Idempotency-Key" in html
     assert "invoices:write" in html and '"Authorization": f"Bearer' not in html  # escaped quotes
+
+
+@pytest.mark.parametrize("operation", [op for op in OPERATIONS if op.scope], ids=lambda op: op.endpoint)
+def test_keys_of_a_company_not_approved_do_nothing(client, acme, operation):
+    partner, orders, headers = acme
+    path = operation.path.format(purchase_order_id=orders[0].id, invoice_id=1)
+    for status in (s for s in PartnerStatus if s is not PartnerStatus.APPROVED):
+        partner.status = status
+        db.session.commit()
+        response = client.open(f"/api/v1{path}", method=operation.method.upper(), headers=headers,
+                               json={} if operation.is_write else None)
+        assert response.status_code == 403, status
+        assert response.get_json()["type"].endswith("/partner-not-approved")

@@ -203,6 +203,13 @@ def test_unapproved_partner_sees_only_onboarding(app, client):
     for page in ("/purchase-orders", "/invoices"):
         response = client.get(page)
         assert response.status_code == 302 and response.headers["Location"].endswith("/onboarding")
+    colleague = make_user(partner, email="viewer@nordbau.example", role=Role.PARTNER_VIEWER)
+    switch(client, colleague)
+    assert client.get("/purchase-orders").headers["Location"].endswith("/onboarding")
+    waiting = client.get("/onboarding")
+    assert waiting.status_code == 200
+    assert "not approved yet" in waiting.get_data(as_text=True) and owner.email in waiting.get_data(as_text=True)
+    assert client.get("/onboarding/company").status_code == 403
     approved = make_partner("Approved Ltd", 77)
     other = make_user(approved, email="ok@approved.example")
     switch(client, other)

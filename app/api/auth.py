@@ -23,6 +23,9 @@ def require_scope(scope: str) -> Callable:
             if key is None:
                 return problem(401, "Unauthorized", "Send a valid API key as 'Authorization: Bearer <key>'.",
                                headers={"WWW-Authenticate": 'Bearer realm="rebar"'})
+            if not key.partner.is_approved:
+                return problem(403, "Forbidden", "This company's onboarding is not approved yet; its "
+                               "API keys work once Rebar staff approve it.", kind="partner-not-approved")
             if scope not in effective_scopes(key):
                 return problem(403, "Forbidden", f"This API key lacks the '{scope}' scope.",
                                kind="insufficient-scope")

@@ -17,6 +17,7 @@ from app.auth.models import Role
 from app.auth.passwords import verify_password
 from app.auth.services import AccountError
 from app.auth.sessions import start_session
+from app.auth.verification import send_verification_email
 from app.database import utcnow
 from app.extensions import db, limiter
 from app.onboarding import services
@@ -87,26 +88,23 @@ def register():
             target = form.password if "password" in str(error).lower() else form.email
             target.errors.append(str(error))
         else:
-            _send_verification(owner)
+            send_verification_email(owner)
             return start_session(owner, remember=False, next_url=url_for("onboarding.resume"),
                                  method="password")
     return render_template("onboarding/register.html", form=form), (400 if form.errors else 200)
 
 
-def _send_verification(owner) -> None:
-    try:
-        from app.auth.verification import send_verification_email
-    except ImportError:  # helper 2's module not there yet
-        return
-    send_verification_email(owner)
-
-
 @bp.route("/onboarding")
-@owner_required
+@login_required
 def resume():
+    if current_user.partner_id is None:
+        abort(403)
     partner = _partner()
     if partner.is_approved:
         return redirect(url_for("onboarding.profile"))
+    if current_user.role is not Role.PARTNER_OWNER:
+        return render_template("onboarding/waiting.html", partner=partner,
+                               owners=services.owners_of(partner.id))
     if partner.status not in services.EDITABLE:
         return redirect(url_for("onboarding.review"))
     return redirect(url_for(f"onboarding.{services.next_step(partner)}"))
