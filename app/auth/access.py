@@ -7,7 +7,7 @@ from typing import Callable
 from flask import abort, redirect, url_for
 from flask_login import current_user, login_required
 
-from app.auth.models import User
+from app.auth.models import Role, User
 
 
 def partner_required(view: Callable) -> Callable:
@@ -30,6 +30,32 @@ def invoice_submitter_required(view: Callable) -> Callable:
     @partner_required
     def wrapped(*args, **kwargs):
         if not current_user.role.can_submit_invoices:
+            abort(403)
+        return view(*args, **kwargs)
+
+    return wrapped
+
+
+def owner_required(view: Callable) -> Callable:
+    """An owner of an approved partner company."""
+
+    @wraps(view)
+    @partner_required
+    def wrapped(*args, **kwargs):
+        if current_user.role is not Role.PARTNER_OWNER:
+            abort(403)
+        return view(*args, **kwargs)
+
+    return wrapped
+
+
+def applicant_owner_required(view: Callable) -> Callable:
+    """An owner of a partner company, approved or still applying."""
+
+    @wraps(view)
+    @login_required
+    def wrapped(*args, **kwargs):
+        if current_user.partner_id is None or current_user.role is not Role.PARTNER_OWNER:
             abort(403)
         return view(*args, **kwargs)
 

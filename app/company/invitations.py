@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 
 from app.audit import services as audit
 from app.auth.models import Role, User
-from app.auth.services import AccountError, create_user, normalize_email
+from app.auth.services import create_user, normalize_email
 from app.company.models import Invitation
 from app.database import utcnow
 from app.extensions import db

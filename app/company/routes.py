@@ -1,7 +1,6 @@
 """The team page (members, roles, invitations) and the invitation link's accept page."""
 from __future__ import annotations
 
-from functools import wraps
 from typing import Callable
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
@@ -9,7 +8,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 
-from app.auth.access import current_partner_user, partner_required
+from app.auth.access import current_partner_user, owner_required, partner_required
 from app.auth.models import Role
 from app.auth.services import AccountError
 from app.auth.sessions import start_session
@@ -31,17 +30,6 @@ def _company_key() -> str:
 
 invitation_mail_limit = limiter.shared_limit(INVITATION_MAILS, scope="invitation-mails",
                                              key_func=_company_key)
-
-
-def owner_required(view: Callable) -> Callable:
-    @wraps(view)
-    @partner_required
-    def wrapped(*args, **kwargs):
-        if current_user.role is not Role.PARTNER_OWNER:
-            abort(403)
-        return view(*args, **kwargs)
-
-    return wrapped
 
 
 def _render_team(invite_form: InviteForm | None = None, status: int = 200):

@@ -4,15 +4,13 @@ linking step, and the owner's sign-in settings (own IdP, verified domains)."""
 from __future__ import annotations
 
 import time
-from functools import wraps
-from typing import Callable
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from app.auth import two_factor
-from app.auth.access import current_partner_user, partner_required
+from app.auth.access import current_partner_user, owner_required
 from app.auth.models import Role, User
 from app.auth.passwords import verify_password
 from app.auth.sessions import safe_next, start_session
@@ -195,17 +193,6 @@ def confirm_link():
         failed = True
     return render_template("federation/confirm.html", form=form, failed=failed, email=user.email,
                            provider=provider, needs_code=user.two_factor_enabled), (401 if failed else 200)
-
-
-def owner_required(view: Callable) -> Callable:
-    @wraps(view)
-    @partner_required
-    def wrapped(*args, **kwargs):
-        if current_user.role is not Role.PARTNER_OWNER:
-            abort(403)
-        return view(*args, **kwargs)
-
-    return wrapped
 
 
 def _render_settings(idp_form: IdentityProviderForm | None = None, domain_form: DomainForm | None = None,

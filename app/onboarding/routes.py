@@ -1,9 +1,7 @@
 """Applicant pages (/register, /onboarding/…, /profile) and the staff review (/staff/onboarding)."""
 from __future__ import annotations
 
-from functools import wraps
 from io import BytesIO
-from typing import Callable
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
@@ -12,7 +10,7 @@ from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
 from app.audit import services as audit
-from app.auth.access import staff_required
+from app.auth.access import applicant_owner_required, staff_required
 from app.auth.models import Role
 from app.auth.passwords import verify_password
 from app.auth.services import AccountError
@@ -31,19 +29,6 @@ from app.partners.models import Partner, PartnerBankAccount, PartnerStatus
 from app.uploads import Upload
 
 bp = Blueprint("onboarding", __name__)
-
-
-def owner_required(view: Callable) -> Callable:
-    """The owner of a partner company (applicant or approved)."""
-
-    @wraps(view)
-    @login_required
-    def wrapped(*args, **kwargs):
-        if current_user.partner_id is None or current_user.role is not Role.PARTNER_OWNER:
-            abort(403)
-        return view(*args, **kwargs)
-
-    return wrapped
 
 
 def _partner() -> Partner:
@@ -111,7 +96,7 @@ def resume():
 
 
 @bp.route("/onboarding/company", methods=["GET", "POST"])
-@owner_required
+@applicant_owner_required
 def company():
     partner = _partner()
     if request.method == "POST" and (blocked := _guard_editable()):
@@ -166,7 +151,7 @@ def _bank_details(form: BankForm):
 
 
 @bp.route("/onboarding/bank", methods=["GET", "POST"])
-@owner_required
+@applicant_owner_required
 def bank():
     partner = _partner()
     if request.method == "POST" and (blocked := _guard_editable()):
@@ -196,7 +181,7 @@ def _forget_numbers(form: BankForm) -> None:
 
 
 @bp.route("/onboarding/documents", methods=["GET", "POST"])
-@owner_required
+@applicant_owner_required
 def documents():
     partner = _partner()
     if request.method == "POST" and (blocked := _guard_editable()):
@@ -222,7 +207,7 @@ def documents():
 
 
 @bp.route("/onboarding/documents/<id:document_id>")
-@owner_required
+@applicant_owner_required
 def download_own_document(document_id: int):
     document = db.session.get(OnboardingDocument, document_id)
     if document is None or document.partner_id != current_user.partner_id:
@@ -236,7 +221,7 @@ def _send_document(document: OnboardingDocument):
 
 
 @bp.route("/onboarding/review", methods=["GET", "POST"])
-@owner_required
+@applicant_owner_required
 def review():
     partner = _partner()
     if partner.is_approved:
@@ -280,7 +265,7 @@ def profile():
 
 
 @bp.route("/profile/bank-change", methods=["GET", "POST"])
-@owner_required
+@applicant_owner_required
 def bank_change():
     partner = _partner()
     if not partner.is_approved:
