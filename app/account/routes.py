@@ -139,11 +139,16 @@ def reset_password_view(token: str):
 
 # The code step of a password sign-in ---------------------------------------------------------
 
+def _pending_code_limits(view):
+    """Wrong codes during sign-in count per client address and per account, like passwords."""
+    view = limiter.limit(lambda: current_app.config["TWO_FACTOR_FAILURES_PER_ACCOUNT"], methods=["POST"],
+                         key_func=_pending_user_key, deduct_when=_failed, scope="2fa-account")(view)
+    return limiter.limit(lambda: current_app.config["LOGIN_FAILURES_PER_IP"], methods=["POST"],
+                         deduct_when=_failed, scope="2fa-ip")(view)
+
+
 @bp.route("/login/two-step", methods=["GET", "POST"])
-@limiter.limit(lambda: current_app.config["LOGIN_FAILURES_PER_IP"], methods=["POST"],
-               deduct_when=_failed, scope="2fa-ip")
-@limiter.limit(lambda: current_app.config["TWO_FACTOR_FAILURES_PER_ACCOUNT"], methods=["POST"],
-               key_func=_pending_user_key, deduct_when=_failed, scope="2fa-account")
+@_pending_code_limits
 def two_factor_challenge():
     found = pending_sign_in()
     if found is None:
@@ -168,10 +173,7 @@ def two_factor_challenge():
 
 
 @bp.route("/login/two-step/set-up", methods=["GET", "POST"])
-@limiter.limit(lambda: current_app.config["LOGIN_FAILURES_PER_IP"], methods=["POST"],
-               deduct_when=_failed, scope="2fa-ip")
-@limiter.limit(lambda: current_app.config["TWO_FACTOR_FAILURES_PER_ACCOUNT"], methods=["POST"],
-               key_func=_pending_user_key, deduct_when=_failed, scope="2fa-account")
+@_pending_code_limits
 def two_factor_enroll():
     """Enrollment before sign-in, for a user whose role requires two-step verification."""
     found = pending_sign_in()
