@@ -4,7 +4,6 @@ from __future__ import annotations
 import logging
 import os
 import random
-import threading
 from datetime import timedelta
 from functools import wraps
 from typing import Callable
@@ -17,10 +16,11 @@ from app.extensions import db
 from app.integration.breaker import BreakerState, OdooCircuitBreaker
 from app.integration import vendor_jobs
 from app.integration.errors import PermanentDeliveryError, TransientDeliveryError
+from app.integration.locks import LockBusy, worker_lock
 from app.integration.odoo_access import odoo_client
 from app.integration.models import DeliveryState, OutboxEvent, StepKind
 from app.integration.outbox import record_step
-from app.integration.queue import enqueue_outbox_event, get_redis, has_live_job, outbox_job_id
+from app.integration.queue import enqueue_outbox_event, has_live_job, outbox_job_id
 from app.invoices.models import Invoice, InvoiceStatus
 from app.mail.delivery import deliver as deliver_email
 from app.mail.models import OutgoingEmail
@@ -174,49 +174,11 @@ def _schedule_retry(outbox_event: OutboxEvent, reason: str) -> str:
     return "retrying"
 
 
-class LockBusy(RuntimeError):
-    """Another worker holds the lock for the same bill; try again shortly."""
-
-
-class _RedisLock:
-    """Held for one push and renewed while the holder lives: if the worker is killed, the
-    lock frees itself within PUSH_LOCK_SECONDS instead of blocking the invoice for long."""
-
-    def __init__(self, name: str):
-        self._ttl = current_app.config["PUSH_LOCK_SECONDS"]
-        self._lock = get_redis().lock(name, timeout=self._ttl, blocking_timeout=min(10, self._ttl))
-        self._stop = threading.Event()
-        self._renewer = threading.Thread(target=self._renew, daemon=True)
-
-    def _renew(self) -> None:
-        while not self._stop.wait(self._ttl / 3):
-            try:
-                self._lock.reacquire()
-            except Exception:
-                log.warning("could not renew the push lock")
-                return
-
-    def __enter__(self):
-        if not self._lock.acquire():
-            raise LockBusy("another worker is pushing to the same Odoo company")
-        self._renewer.start()
-        return self
-
-    def __exit__(self, *exc_info):
-        self._stop.set()
-        self._renewer.join()
-        try:
-            self._lock.release()
-        except Exception:
-            log.warning("push lock expired before release")
-
-
 def _push_submitted_invoice(outbox_event: OutboxEvent) -> None:
     invoice = db.session.get(Invoice, outbox_event.subject_id)
     # One push at a time per Odoo company: concurrent bill creation fights over the journal's
     # sequence, and it also keeps two runs of the same invoice from searching-then-creating at once.
-    lock = _RedisLock(f"rebar:{current_app.config['RQ_QUEUE']}:lock:odoo-company:"
-                      f"{invoice.purchase_order.buyer_company_odoo_id}")
+    lock = worker_lock(f"odoo-company:{invoice.purchase_order.buyer_company_odoo_id}")
     push_invoice(odoo_client(), invoice, lock=lock, correlation_id=outbox_event.correlation_id)
     db.session.commit()
 

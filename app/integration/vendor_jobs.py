@@ -19,6 +19,7 @@ from app.audit import services as audit
 from app.auth.models import Role, User
 from app.extensions import db
 from app.integration.errors import PermanentDeliveryError
+from app.integration.locks import worker_lock
 from app.integration.models import OutboxEvent
 from app.integration.odoo_access import odoo_client
 from app.integration.queue import enqueue_once
@@ -65,10 +66,8 @@ def _make_vendor(partner: Partner, account: PartnerBankAccount | None) -> None:
 def _vendor_lock(partner: Partner):
     """One run at a time per VAT: two runs (or two companies with one VAT) must not both
     search, find nothing and create."""
-    from app.integration.jobs import _RedisLock
-
     key = vendors.normalize_vat(partner.tax_id) or f"partner-{partner.id}"
-    return _RedisLock(f"rebar:{current_app.config['RQ_QUEUE']}:lock:odoo-vendor:{key}")
+    return worker_lock(f"odoo-vendor:{key}")
 
 
 def _bind_vendor(partner: Partner, link: vendors.VendorLink) -> None:
