@@ -86,6 +86,7 @@ def test_purchase_order_filters(client, acme):
 
 @pytest.mark.parametrize("query, field", [
     ("cursor=garbage", "cursor"), ("limit=0", "limit"), ("limit=201", "limit"), ("limit=ten", "limit"),
+    ("limit=%C2%B2", "limit"), ("limit=%D9%A3", "limit"),
     ("status=open", "status"), ("updated_since=yesterday", "updated_since"),
     ("updated_since=9999-12-31T23:59:59-23:59", "updated_since"),
 ])

@@ -301,8 +301,12 @@ def test_reject_with_reason(app, client, smtp_server):
     deliver_emails()
     [mail] = smtp_server.wait_for(1)
     assert "Not in our region." in text_of(mail)
-    response = client.post(f"/staff/onboarding/{partner.id}/approve", follow_redirects=True)
-    assert "already decided" in response.get_data(as_text=True)
+    for decision, data in (("approve", {}), ("reject", {"message": "Again"}),
+                           ("request-changes", {"message": "More"})):
+        response = client.post(f"/staff/onboarding/{partner.id}/{decision}", data=data, follow_redirects=True)
+        assert response.status_code == 200 and "already decided" in response.get_data(as_text=True)
+    db.session.expire_all()
+    assert partner.status is PartnerStatus.REJECTED
     switch(client, owner)
     assert "Not in our region." in client.get("/onboarding/review").get_data(as_text=True)
 

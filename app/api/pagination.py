@@ -11,6 +11,8 @@ from datetime import datetime, timezone
 from flask import current_app, request
 from itsdangerous import BadSignature, URLSafeSerializer
 
+from app.parsing import whole_number
+
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 200
 
@@ -41,10 +43,11 @@ def page_request(resource: str, errors: dict[str, str]) -> PageRequest:
     limit = DEFAULT_LIMIT
     raw_limit = request.args.get("limit")
     if raw_limit is not None:
-        if not raw_limit.isdigit() or not 1 <= int(raw_limit) <= MAX_LIMIT:
+        parsed = whole_number(raw_limit)
+        if parsed is None or not 1 <= parsed <= MAX_LIMIT:
             errors["limit"] = f"Use a whole number from 1 to {MAX_LIMIT}."
         else:
-            limit = int(raw_limit)
+            limit = parsed
     after_id = 0
     raw_cursor = request.args.get("cursor")
     if raw_cursor is not None:

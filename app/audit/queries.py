@@ -66,7 +66,7 @@ def list_entries(filters: AuditFilters) -> tuple[list[AuditEntry], int | None]:
         query = query.where(func.lower(AuditEntry.actor_label).like(pattern, escape="\\"))
     if filters.since:
         query = query.where(AuditEntry.occurred_at >= _start_of(filters.since))
-    if filters.until:
+    if filters.until and filters.until < date.max:  # the last day of the calendar bounds nothing
         query = query.where(AuditEntry.occurred_at < _start_of(filters.until) + timedelta(days=1))
     if filters.before_id:
         query = query.where(AuditEntry.id < filters.before_id)

@@ -12,6 +12,7 @@ from app.auth.services import authenticate, normalize_email
 from app.auth.sessions import safe_next, start_session
 from app.extensions import db, limiter, login_manager
 from app.federation.providers import idp_for_email, sign_in_buttons
+from app.parsing import whole_number
 
 bp = Blueprint("auth", __name__)
 
@@ -19,7 +20,8 @@ bp = Blueprint("auth", __name__)
 @login_manager.user_loader
 def load_user(session_id: str) -> User | None:
     user_id, _, token = session_id.partition(":")
-    user = db.session.get(User, int(user_id)) if user_id.isdigit() and len(user_id) < 10 else None
+    user_pk = whole_number(user_id)
+    user = db.session.get(User, user_pk) if user_pk is not None else None
     if user is None or not user.is_active or not hmac.compare_digest(user.session_token, token):
         return None
     return user

@@ -21,6 +21,7 @@ from app.audit import services as audit
 from app.auth.models import RecoveryCode, User
 from app.database import utcnow
 from app.extensions import db
+from app.parsing import whole_number
 
 RECOVERY_CODE_COUNT = 10
 # A code from the step before or after the current one is accepted (clock drift).
@@ -132,7 +133,7 @@ def _normalize(code: str) -> str:
 def _accept_totp(user: User, code: str) -> bool:
     """Accepts a code once: its time step must be later than the last one used."""
     code = _normalize(code or "")
-    if user.totp_secret is None or len(code) != 6 or not code.isdigit():
+    if user.totp_secret is None or len(code) != 6 or whole_number(code, max_digits=6) is None:
         return False
     totp = pyotp.TOTP(user.totp_secret)
     now_step = int(time.time()) // totp.interval

@@ -9,6 +9,7 @@ from sqlalchemy import select
 from app.extensions import db
 from app.federation.models import PartnerDomain, PartnerIdentityProvider
 from app.federation.oidc import ProviderConfig
+from app.parsing import whole_number
 
 PARTNER_PREFIX = "partner-"
 AUDIENCE_PARTNER = "partner"
@@ -30,10 +31,10 @@ def partner_provider(idp: PartnerIdentityProvider) -> ProviderConfig:
 
 
 def partner_idp_by_key(name: str) -> PartnerIdentityProvider | None:
-    suffix = name.removeprefix(PARTNER_PREFIX)
-    if not name.startswith(PARTNER_PREFIX) or not suffix.isdigit() or len(suffix) > 9:
+    idp_id = whole_number(name.removeprefix(PARTNER_PREFIX))
+    if not name.startswith(PARTNER_PREFIX) or idp_id is None:
         return None
-    return db.session.get(PartnerIdentityProvider, int(suffix))
+    return db.session.get(PartnerIdentityProvider, idp_id)
 
 
 def sign_in_buttons() -> list[tuple[str, str]]:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from io import BytesIO
+from typing import Callable
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
@@ -395,18 +396,17 @@ def _decide_with_message(partner_id: int, action, done: str):
     if not form.validate_on_submit():
         return _render_application(partner, form, 400)
     try:
-        action(partner_id, _me(), form.message.data)
+        return _decide(partner_id, lambda: action(partner_id, _me(), form.message.data), done)
     except FieldInvalid as invalid:
         db.session.rollback()
         form.message.errors.append(str(invalid))
         return _render_application(partner, form, 400)
-    return _decide(partner_id, None, done)
 
 
-def _decide(partner_id: int, action, done: str) -> Response:
+def _decide(partner_id: int, action: Callable[[], object], done: str) -> Response:
+    """Run a staff decision; one already taken (by a colleague a moment ago) is a warning."""
     try:
-        if action is not None:
-            action()
+        action()
     except services.OnboardingError as error:
         db.session.rollback()
         flash(str(error), "warning")

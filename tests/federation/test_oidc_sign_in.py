@@ -253,3 +253,10 @@ def test_provider_going_down_before_the_code_exchange_ends_on_a_clear_page(app, 
 
     assert page.status_code == 503 and "could not be reached" in page.text
     assert _signed_in_as(browser, live.url) is None
+
+
+@pytest.mark.parametrize("name", ["partner-%C2%B2", "partner-%D9%A3", "partner-99999999999", "partner-", "nope"])
+def test_unknown_provider_names_are_not_found(app, name):
+    client = app.test_client()
+    assert client.get(f"/auth/oidc/{name}/login").status_code == 404
+    assert client.get(f"/auth/oidc/{name}/callback?code=x&state=y").status_code in (400, 404)
