@@ -24,6 +24,23 @@ from app.mail.services import absolute_url, send_email
 
 DOMAIN_PATTERN = re.compile(r"^(?=.{4,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
 
+# Anyone can open a mailbox at these, so owning one proves nothing about the domain, and a
+# company claiming one would capture every other company's users who sign in with it.
+PUBLIC_MAIL_DOMAINS = frozenset("""
+    aol.com att.net bellsouth.net btinternet.com comcast.net cox.net earthlink.net fastmail.com
+    free.fr gmail.com gmx.at gmx.ch gmx.com gmx.de gmx.net googlemail.com hey.com hotmail.co.uk
+    hotmail.com hotmail.de hotmail.fr hushmail.com icloud.com laposte.net libero.it live.com
+    live.co.uk mac.com mail.com mail.ru me.com msn.com naver.com orange.fr outlook.com outlook.de
+    pm.me proton.me protonmail.com qq.com rediffmail.com rocketmail.com sbcglobal.net seznam.cz
+    sky.com t-online.de tutanota.com uol.com.br verizon.net web.de yahoo.co.uk yahoo.com yahoo.de
+    yahoo.fr yandex.com yandex.ru ymail.com zoho.com
+""".split())
+
+# Only the domain's administrative mailboxes, the ones certificate authorities accept as proof
+# of control (CA/Browser Forum baseline requirements, 3.2.2.4.4): any employee's own mailbox
+# is not proof that the company runs the domain.
+ADMIN_MAILBOXES = ("admin", "administrator", "hostmaster", "postmaster", "webmaster")
+
 
 class DomainError(ValueError):
     """A user-correctable problem (message shown as is)."""
@@ -47,6 +64,9 @@ def add_domain(actor: User, raw_domain: str) -> PartnerDomain:
     domain = raw_domain.strip().lower().rstrip(".").removeprefix("@")
     if not DOMAIN_PATTERN.match(domain):
         raise DomainError(_("Enter a domain name like example.com."))
+    if domain in PUBLIC_MAIL_DOMAINS:
+        raise DomainError(_("%(domain)s is a public e-mail service; add your company's own domain.",
+                            domain=domain))
     if db.session.scalar(select(PartnerDomain.id).where(PartnerDomain.verified_domain == domain)):
         raise DomainError(_("This domain is already verified by another company."))
     if db.session.scalar(select(PartnerDomain.id).where(PartnerDomain.partner_id == actor.partner_id,
@@ -95,8 +115,9 @@ def check_dns(actor: User, row: PartnerDomain) -> None:
 def send_verification_email(actor: User, row: PartnerDomain, address: str) -> None:
     address = normalize_email(address)
     local, _at, domain = address.rpartition("@")
-    if not local or domain != row.domain or len(address) > 320:
-        raise DomainError(_("Enter an address at %(domain)s, e.g. admin@%(domain)s.", domain=row.domain))
+    if local not in ADMIN_MAILBOXES or domain != row.domain:
+        raise DomainError(_("Use one of the domain's administrative addresses: %(addresses)s.",
+                            addresses=admin_addresses(row.domain)))
     token = secrets.token_urlsafe(32)
     row.email_token_hash = _hash(token)
     row.email_token_expires_at = utcnow() + timedelta(hours=current_app.config["DOMAIN_VERIFICATION_HOURS"])
@@ -106,6 +127,10 @@ def send_verification_email(actor: User, row: PartnerDomain, address: str) -> No
                link=absolute_url("federation.verify_domain_link", token=token))
     audit.record("domain.verification_sent", actor=actor, partner_id=row.partner_id, subject=row,
                  domain=row.domain, to=address)
+
+
+def admin_addresses(domain: str) -> str:
+    return ", ".join(f"{mailbox}@{domain}" for mailbox in ADMIN_MAILBOXES)
 
 
 def verify_by_link(token: str) -> PartnerDomain:

@@ -184,13 +184,15 @@ def test_domain_verified_by_an_emailed_link(app, live, acme, smtp_server):
     browser = acme["browser"]
     _post(browser, live, "/company/sign-in/domains", {"domain": "acme-concrete.example"})
     row = _fresh(PartnerDomain, domain="acme-concrete.example")
-    wrong = _post(browser, live, f"/company/sign-in/domains/{row.id}/email", {"address": "it@gmail.example"})
-    assert wrong.status_code == 400 and "Enter an address at acme-concrete.example" in wrong.text
+    for address in ("admin@gmail.example", "it@acme-concrete.example", "jane.doe@acme-concrete.example"):
+        wrong = _post(browser, live, f"/company/sign-in/domains/{row.id}/email", {"address": address})
+        assert wrong.status_code == 400 and "postmaster@acme-concrete.example" in wrong.text, address
 
-    sent = _post(browser, live, f"/company/sign-in/domains/{row.id}/email", {"address": "IT@acme-concrete.example"})
+    sent = _post(browser, live, f"/company/sign-in/domains/{row.id}/email",
+                 {"address": "Admin@acme-concrete.example"})
     assert sent.status_code == 200
     assert deliver_emails() == 1
-    [message] = smtp_server.to("it@acme-concrete.example")
+    [message] = smtp_server.to("admin@acme-concrete.example")
     link = re.search(r"http://\S+/domains/verify/\S+", text_of(message)).group(0)
 
     outsider = requests.Session()
@@ -205,6 +207,9 @@ def test_a_domain_verified_by_one_partner_cannot_be_claimed_by_another(app, live
     make_partner_domain(brightline, "contested.example", verified=True)
     refused = _post(acme["browser"], live, "/company/sign-in/domains", {"domain": "contested.example"})
     assert refused.status_code == 400 and "already verified by another company" in refused.text
+    for public in ("gmail.com", "Outlook.com", "@yahoo.com"):
+        refused = _post(acme["browser"], live, "/company/sign-in/domains", {"domain": public})
+        assert refused.status_code == 400 and "public e-mail service" in refused.text, public
 
     early = make_partner_domain(acme["partner"], "race.example")
     make_partner_domain(brightline, "race.example", verified=True)
