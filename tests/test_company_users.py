@@ -156,12 +156,17 @@ def test_bad_password_keeps_the_invitation_open(app, owner_client, smtp_server):
     assert app.test_client().post(link, data={"password": NEW_PASSWORD}).status_code == 302
 
 
-def test_address_with_an_account_is_refused(app, partner, owner, owner_client, smtp_server):
+def test_address_with_an_account_gets_a_link_that_says_so(app, partner, owner, owner_client, smtp_server):
     other = make_partner("Brightline Electrical Inc.", 46)
     make_user(other, email="taken@bright.example", role=Role.PARTNER_BILLING)
-    response = _invite(owner_client, "TAKEN@bright.example")
-    assert response.status_code == 400 and "already has an account" in response.get_data(as_text=True)
-    assert _invitation("taken@bright.example") is None
+    response = _invite(owner_client, "TAKEN@bright.example")  # another company's user: not revealed
+    assert response.status_code == 302
+    link = _link_from_smtp(smtp_server, "taken@bright.example")
+    response = app.test_client().get(link)
+    assert response.status_code == 410 and "already has an account" in response.get_data(as_text=True)
+    colleague = make_user(owner.partner, email="mate@acme.example", role=Role.PARTNER_VIEWER)
+    response = _invite(owner_client, colleague.email)
+    assert response.status_code == 400 and "already a member of your company" in response.get_data(as_text=True)
 
     _invite(owner_client, "late@acme.example")
     link = _link_from_smtp(smtp_server, "late@acme.example")
@@ -346,8 +351,35 @@ def test_deactivation_ends_session_and_api_key_at_once(app, partner, owner, owne
 
     assert owner_client.post(f"/team/members/{billing.id}/reactivate").status_code == 302
     assert colleague.get("/purchase-orders").status_code == 302  # old sessions stay ended
+    assert api.get("/api/v1/purchase-orders", headers=key).status_code == 401  # and old keys
     login(app.test_client(), billing)
-    assert {"user.deactivated", "user.reactivated"} <= set(_actions())
+    assert {"user.deactivated", "api_key.revoked", "user.reactivated"} <= set(_actions())
+
+
+@pytest.mark.parametrize("leaves", ["deactivated", "demoted"])
+def test_invitations_of_an_owner_who_leaves_die_with_them(app, partner, owner, smtp_server, leaves):
+    second = make_user(partner, email="second@acme.example")
+    second_client = login(app.test_client(), second)
+    _invite(second_client, "friend@private.example", Role.PARTNER_OWNER)
+    link = _link_from_smtp(smtp_server, "friend@private.example")
+    owner_client = login(app.test_client(), owner)
+    action = "deactivate" if leaves == "deactivated" else "role"
+    data = {} if leaves == "deactivated" else {"role": Role.PARTNER_VIEWER.value}
+    assert owner_client.post(f"/team/members/{second.id}/{action}", data=data).status_code == 302
+    invitee = app.test_client()
+    assert invitee.get(link).status_code == 410
+    assert invitee.post(link, data={"password": NEW_PASSWORD}).status_code == 410
+    assert _user("friend@private.example") is None
+
+
+def test_a_link_whose_sender_lost_ownership_in_between_is_refused(app, partner, owner):
+    """Even an invitation the clean-up missed (changed behind the app's back) stops at acceptance."""
+    second = make_user(partner, email="second@acme.example")
+    invitation = invite(second, "friend@private.example", Role.PARTNER_OWNER)
+    db.session.execute(update(User).where(User.id == second.id).values(role=Role.PARTNER_VIEWER))
+    db.session.commit()
+    with pytest.raises(InvitationError):
+        accept_invitation(db.session.get(Invitation, invitation.id), password=NEW_PASSWORD)
 
 
 def _cli_key(partner) -> str:

@@ -60,8 +60,10 @@ def invite(inviter: User, email: str, role: Role) -> Invitation:
         raise InvitationError(_("Enter a valid e-mail address."))
     if role not in PARTNER_ROLES:
         raise InvitationError(_("Choose a role."))
-    if db.session.scalar(select(User.id).where(func.lower(User.email) == email)):
-        raise InvitationError(_("Someone with this e-mail address already has an account."))
+    member = db.session.scalar(select(User).where(func.lower(User.email) == email))
+    if member is not None and member.partner_id == inviter.partner_id:
+        raise InvitationError(_("%(email)s is already a member of your company.", email=email))
+    # An account elsewhere is not revealed here: the link itself says so to its recipient.
     already = db.session.scalar(select(Invitation).where(
         Invitation.partner_id == inviter.partner_id, func.lower(Invitation.email) == email,
         Invitation.accepted_at.is_(None), Invitation.revoked_at.is_(None),
@@ -81,6 +83,7 @@ def resend(invitation: Invitation, actor: User) -> None:
     """A new link and a new 7-day expiry; the previous link stops working."""
     if invitation.accepted_at is not None or invitation.revoked_at is not None:
         raise InvitationError(_("This invitation was already accepted or revoked."))
+    invitation.invited_by_user_id = actor.id  # the owner who sends the link now vouches for it
     _issue_link(invitation, actor)
     audit.record("invitation.resent", actor=actor, partner_id=invitation.partner_id,
                  subject=invitation, email=invitation.email)
@@ -93,6 +96,21 @@ def revoke(invitation: Invitation, actor: User) -> None:
         invitation.revoked_at = utcnow()
         audit.record("invitation.revoked", actor=actor, partner_id=invitation.partner_id,
                      subject=invitation, email=invitation.email)
+
+
+def revoke_invitations_sent_by(sender: User, actor: User) -> None:
+    """An owner who leaves or stops being owner takes back the links they sent."""
+    for invitation in db.session.scalars(select(Invitation).where(
+            Invitation.invited_by_user_id == sender.id, Invitation.accepted_at.is_(None),
+            Invitation.revoked_at.is_(None))):
+        revoke(invitation, actor)
+
+
+def inviter_still_vouches(invitation: Invitation) -> bool:
+    """The owner who sent the link is still an active owner of that company."""
+    inviter = invitation.invited_by
+    return inviter is None or (inviter.is_active_user and inviter.role is Role.PARTNER_OWNER
+                               and inviter.partner_id == invitation.partner_id)
 
 
 def _issue_link(invitation: Invitation, sender: User) -> None:
@@ -117,7 +135,7 @@ def accept_invitation(invitation: Invitation, *, password: str | None = None) ->
     password or an address that already has an account. The caller commits."""
     locked = db.session.scalar(select(Invitation).where(Invitation.id == invitation.id)
                                .with_for_update().execution_options(populate_existing=True))
-    if locked is None or not locked.is_open:
+    if locked is None or not locked.is_open or not inviter_still_vouches(locked):
         raise InvitationError(_("This invitation link is no longer valid."))
     user = create_user(locked.email, password, locked.role, locked.partner_id, email_verified=True,
                        created_by=locked.invited_by or "invitation", federated=password is None)

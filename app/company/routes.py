@@ -123,7 +123,7 @@ def deactivate_member(user_id: int):
     user = _own_member(user_id)
     _checked_action_form()
     return _apply(lambda: services.deactivate(current_partner_user(), user),
-                  _("%(email)s is deactivated: signed out everywhere, and their API keys stopped.",
+                  _("%(email)s is deactivated: signed out everywhere, their API keys revoked and their open invitations withdrawn.",
                     email=user.email))
 
 
@@ -133,7 +133,7 @@ def reactivate_member(user_id: int):
     user = _own_member(user_id)
     _checked_action_form()
     return _apply(lambda: services.reactivate(current_partner_user(), user),
-                  _("%(email)s can sign in again.", email=user.email))
+                  _("%(email)s can sign in again. Their old API keys stay revoked.", email=user.email))
 
 
 def _apply(change: Callable[[], None], success: str):
@@ -178,7 +178,7 @@ def _link_problem(invitation) -> str | None:
         return "unknown"
     if invitation.accepted_at is not None:
         return "used"
-    if invitation.revoked_at is not None:
+    if invitation.revoked_at is not None or not invitations.inviter_still_vouches(invitation):
         return "revoked"
     if invitation.is_expired:
         return "expired"

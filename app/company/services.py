@@ -10,8 +10,9 @@ from sqlalchemy import func, select, update
 
 from app.audit import services as audit
 from app.auth.models import Role, User
-from app.company.invitations import PARTNER_ROLES
+from app.company.invitations import PARTNER_ROLES, revoke_invitations_sent_by
 from app.company.models import Invitation
+from app.credentials.services import revoke_keys_created_by
 from app.extensions import db
 from app.partners.models import Partner
 
@@ -52,12 +53,15 @@ def change_role(actor: User, user: User, role: Role) -> None:
         _keep_another_owner(user)
     previous = user.role
     user.role = role
+    if previous is Role.PARTNER_OWNER:
+        revoke_invitations_sent_by(user, actor)
     audit.record("user.role_changed", actor=actor, partner_id=user.partner_id, subject=user,
                  email=user.email, old_role=previous.value, new_role=role.value)
 
 
 def deactivate(actor: User, user: User) -> None:
-    """Ends the user's sessions and, through app.credentials, their API keys, at once."""
+    """Ends the user's sessions, API keys and the invitations they sent, at once and for good:
+    reactivating the user brings none of them back."""
     _lock_team(actor, user)
     if not user.is_active_user:
         return
@@ -65,6 +69,8 @@ def deactivate(actor: User, user: User) -> None:
         _keep_another_owner(user)
     user.is_active_user = False
     user.end_all_sessions()
+    revoke_keys_created_by(user, actor=actor)
+    revoke_invitations_sent_by(user, actor)
     audit.record("user.deactivated", actor=actor, partner_id=user.partner_id, subject=user,
                  email=user.email)
 

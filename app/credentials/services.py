@@ -94,6 +94,13 @@ def scopes_for_role(role: Role) -> frozenset[str]:
     return frozenset(scope for scope in SCOPES if scope.endswith(":read"))
 
 
+def revoke_keys_created_by(user: User, *, actor) -> None:
+    """A deactivated user's keys stay dead even if the user comes back."""
+    for key in db.session.scalars(select(ApiKey).where(ApiKey.created_by_user_id == user.id,
+                                                       ApiKey.revoked_at.is_(None))):
+        revoke_api_key(key.public_id, actor=actor)
+
+
 def revoke_api_key(public_id: str, *, actor="cli") -> ApiKey:
     key = db.session.scalar(select(ApiKey).where(ApiKey.public_id == public_id))
     if key is None:
