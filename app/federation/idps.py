@@ -1,8 +1,6 @@
 """A partner company's own OpenID provider, configured self-service by an owner."""
 from __future__ import annotations
 
-import ipaddress
-import socket
 from urllib.parse import urlsplit
 
 from flask import current_app
@@ -14,6 +12,7 @@ from app.auth.models import Role, User
 from app.database import utcnow
 from app.extensions import db
 from app.federation.models import PartnerIdentityProvider
+from app.federation.oidc import public_https_problem
 
 JIT_ROLES = (Role.PARTNER_VIEWER, Role.PARTNER_BILLING)
 
@@ -41,13 +40,12 @@ def _check_issuer(issuer: str) -> str:
 def _check_public_https(scheme: str, host: str) -> None:
     """In production the portal fetches a partner's issuer from the server: only public https
     addresses, so an owner cannot point it at internal services."""
-    if scheme != "https":
+    problem = public_https_problem(f"{scheme}://{host}/")
+    if problem == "not_https":
         raise IdpError(_("The issuer must be an https:// address."))
-    try:
-        addresses = {info[4][0] for info in socket.getaddrinfo(host, 443, proto=socket.IPPROTO_TCP)}
-    except (socket.gaierror, UnicodeError) as error:
-        raise IdpError(_("We could not find %(host)s. Check the issuer URL.", host=host)) from error
-    if not all(ipaddress.ip_address(address.split("%")[0]).is_global for address in addresses):
+    if problem == "unknown_host":
+        raise IdpError(_("We could not find %(host)s. Check the issuer URL.", host=host))
+    if problem:
         raise IdpError(_("The issuer must be reachable on the public internet."))
 
 

@@ -3,8 +3,11 @@ authorization code flow with PKCE (S256), state and nonce, and ID token checks (
 by the provider's JWKS, iss, aud, exp/iat with a configurable leeway, nonce used once)."""
 from __future__ import annotations
 
+import ipaddress
+import socket
 import time
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 import requests
 from authlib.integrations.base_client import OAuthError
@@ -14,6 +17,8 @@ from joserfc.errors import JoseError
 from werkzeug.wrappers import Response
 
 SCOPE = "openid email profile"
+# Discovery addresses the server itself calls during a flow.
+SERVER_SIDE_ENDPOINTS = ("token_endpoint", "jwks_uri", "userinfo_endpoint")
 
 
 @dataclass(frozen=True)
@@ -62,6 +67,9 @@ def _client(provider: ProviderConfig) -> FlaskOAuth2App:
 
 
 def _load_metadata(client: FlaskOAuth2App, provider: ProviderConfig) -> dict:
+    guarded = provider.partner_id is not None and current_app.config["REBAR_ENV"] == "production"
+    if guarded and (problem := public_https_problem(provider.issuer)):
+        raise FlowError("unavailable", f"issuer refused: {problem}")
     try:
         metadata = client.load_server_metadata()
     except (requests.RequestException, ValueError) as error:
@@ -69,7 +77,38 @@ def _load_metadata(client: FlaskOAuth2App, provider: ProviderConfig) -> dict:
     issuer = metadata.get("issuer")
     if not isinstance(issuer, str) or issuer.rstrip("/") != provider.issuer.rstrip("/"):
         raise FlowError("unavailable", f"discovery names issuer {issuer!r}")
+    if guarded:
+        check_server_side_endpoints(metadata)
     return metadata
+
+
+def public_https_problem(url: str) -> str | None:
+    """Why the server must not call `url`: "not_https", "unknown_host" or "not_public" (some
+    address of its host is private, loopback, link-local…); None when it may."""
+    parts = urlsplit(url)
+    if parts.scheme != "https" or not parts.hostname:
+        return "not_https"
+    try:
+        addresses = {info[4][0] for info in socket.getaddrinfo(parts.hostname, parts.port or 443,
+                                                               proto=socket.IPPROTO_TCP)}
+    except (socket.gaierror, UnicodeError, ValueError):
+        return "unknown_host"
+    if not all(ipaddress.ip_address(address.split("%")[0]).is_global for address in addresses):
+        return "not_public"
+    return None
+
+
+def check_server_side_endpoints(metadata: dict) -> None:
+    """A partner's provider names the addresses the portal calls next (token, keys, user
+    info): they must be public https too, checked at every flow, not only when it was saved,
+    so neither its discovery document nor a DNS change can turn the server on internal hosts."""
+    for name in SERVER_SIDE_ENDPOINTS:
+        url = metadata.get(name)
+        if url is None and name == "userinfo_endpoint":
+            continue
+        problem = public_https_problem(url) if isinstance(url, str) else "missing"
+        if problem:
+            raise FlowError("unavailable", f"{name} {url!r} refused: {problem}")
 
 
 def redirect_to_provider(provider: ProviderConfig, redirect_uri: str, *,

@@ -234,3 +234,16 @@ def test_production_refuses_internal_or_plain_http_issuers(app, acme):
         with pytest.raises(IdpError, match=message):
             save_idp(acme["owner"], issuer=issuer, client_id="c", client_secret="s", jit_role=None)
     db.session.rollback()
+
+
+def test_a_partner_providers_server_side_endpoints_must_be_public_https():
+    from app.federation.oidc import FlowError, check_server_side_endpoints
+
+    public = "https://93.184.215.14"  # a literal public address: no DNS needed
+    good = {"token_endpoint": f"{public}/token", "jwks_uri": f"{public}/jwks"}
+    check_server_side_endpoints(good)
+    for name, url in (("token_endpoint", "https://127.0.0.1/token"), ("jwks_uri", "https://169.254.169.254/keys"),
+                      ("jwks_uri", "http://93.184.215.14/jwks"), ("userinfo_endpoint", "https://10.0.0.5/me"),
+                      ("token_endpoint", None), ("jwks_uri", "https://[::1]/jwks")):
+        with pytest.raises(FlowError, match=name):
+            check_server_side_endpoints({**good, name: url})
