@@ -70,6 +70,7 @@ def _register_blueprints(app: Flask) -> None:
     from app.audit.routes import bp as audit_bp
     from app.auth.routes import bp as auth_bp
     from app.company.routes import bp as company_bp
+    from app.credentials.routes import bp as credentials_bp
     from app.developers.routes import bp as developers_bp
     from app.federation.routes import bp as federation_bp
     from app.integration.routes import bp as odoo_hooks_bp
@@ -78,18 +79,24 @@ def _register_blueprints(app: Flask) -> None:
     from app.onboarding.routes import bp as onboarding_bp
     from app.purchasing.routes import bp as purchasing_bp
     from app.staff.routes import bp as staff_bp
+    from app.usage.routes import bp as usage_bp
 
     for blueprint in (main_bp, auth_bp, purchasing_bp, invoices_bp, staff_bp, audit_bp):
         app.register_blueprint(blueprint)
     app.register_blueprint(account_bp)
     app.register_blueprint(federation_bp)
     app.register_blueprint(company_bp)
+    app.register_blueprint(credentials_bp)
     app.register_blueprint(onboarding_bp)
     app.register_blueprint(developers_bp)
+    app.register_blueprint(usage_bp)
     app.register_blueprint(api_bp, url_prefix="/api/v1")
     app.register_blueprint(odoo_hooks_bp)
     csrf.exempt(api_bp)
     csrf.exempt(odoo_hooks_bp)
+
+    from app.oauth import init_oauth
+    init_oauth(app)
 
 
 def _register_cli(app: Flask) -> None:

@@ -1,13 +1,16 @@
 """Operator commands: `flask --app wsgi <command>`."""
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
 import click
 from flask import Flask, current_app
 
 from app.auth.models import Role
 from app.auth.services import AccountError, create_user
-from app.credentials.services import (KEY_PREFIX, CredentialError, create_api_key, parse_scopes,
+from app.credentials.services import (KEY_PREFIX, TEST_KEY_PREFIX, CredentialError, create_api_key, parse_scopes,
                                       revoke_api_key)
+from app.database import utcnow
 from app.extensions import db
 from app.partners.services import PartnerError, create_partner
 
@@ -22,6 +25,28 @@ def _commit_or_fail(action):
     except USER_ERRORS as exc:
         db.session.rollback()
         raise click.ClickException(str(exc)) from None
+
+
+def _create_test_key(partner_id: int, scopes: list[str], name: str):
+    from app.credentials.sandbox import create_test_api_key
+    from app.partners.models import Partner
+
+    partner = db.session.get(Partner, partner_id)
+    if partner is None:
+        raise CredentialError(f"No partner with id {partner_id}.")
+    return create_test_api_key(partner, scopes, name)
+
+
+def _cli_key_expiry(days: int) -> datetime:
+    if days > current_app.config["API_KEY_MAX_DAYS"]:
+        raise click.BadParameter(f"at most {current_app.config['API_KEY_MAX_DAYS']} days (API_KEY_MAX_DAYS)",
+                                 param_hint="--expires-days")
+    return utcnow() + timedelta(days=days)
+
+
+def _expiring(created: tuple, expires_at: datetime) -> tuple:
+    created[0].expires_at = expires_at
+    return created
 
 
 def register_commands(app: Flask) -> None:
@@ -49,18 +74,35 @@ def register_commands(app: Flask) -> None:
     @click.option("--partner", "partner_id", type=int, required=True)
     @click.option("--scopes", required=True, help="Comma-separated, e.g. purchase_orders:read,invoices:write")
     @click.option("--name", default="", help="A label to recognise the key by.")
-    def create_api_key_command(partner_id: int, scopes: str, name: str) -> None:
+    @click.option("--test", "test_mode", is_flag=True,
+                  help="An rbr_test_ key: the partner's test-mode twin, Odoo sandbox data only.")
+    @click.option("--expires-days", type=click.IntRange(min=1), default=90, show_default=True,
+                  help="The key stops working after this many days (at most API_KEY_MAX_DAYS).")
+    def create_api_key_command(partner_id: int, scopes: str, name: str, test_mode: bool,
+                               expires_days: int) -> None:
         """Create an API key; prints only the key, once. It is stored hashed."""
-        _, secret = _commit_or_fail(lambda: create_api_key(partner_id, parse_scopes(scopes), name=name))
+        expires_at = _cli_key_expiry(expires_days)
+        if test_mode:
+            _, secret = _commit_or_fail(lambda: _expiring(
+                _create_test_key(partner_id, parse_scopes(scopes), name), expires_at))
+        else:
+            _, secret = _commit_or_fail(lambda: create_api_key(partner_id, parse_scopes(scopes), name=name,
+                                                               expires_at=expires_at))
         click.echo(secret)
 
     @app.cli.command("revoke-api-key")
     @click.argument("key_id")
     def revoke_api_key_command(key_id: str) -> None:
-        """Revoke an API key at once; KEY_ID is the part after rbr_live_ (or the whole key)."""
-        public_id = key_id.removeprefix(KEY_PREFIX).split("_")[0]
+        """Revoke an API key at once; KEY_ID is the part after rbr_live_/rbr_test_ (or the whole key)."""
+        public_id = key_id.removeprefix(KEY_PREFIX).removeprefix(TEST_KEY_PREFIX).split("_")[0]
         _commit_or_fail(lambda: revoke_api_key(public_id))
         click.echo(f"Revoked {public_id}.")
+
+    @app.cli.command("send-api-key-reminders")
+    def send_api_key_reminders_command() -> None:
+        """E-mail owners about API keys expiring within 7 days (the worker does this hourly)."""
+        from app.credentials.reminders import send_expiry_reminders
+        click.echo(f"Reminded about {send_expiry_reminders()} key(s).")
 
     @app.cli.command("two-factor-code")
     @click.argument("email")

@@ -24,7 +24,8 @@ DEMO_STAFF = "ap@summit-builders.example"
 def seed_demo() -> list[str]:
     lines = []
     for name, odoo_partner_id, email in DEMO_PARTNERS:
-        partner = db.session.scalar(select(Partner).where(Partner.odoo_partner_id == odoo_partner_id)) \
+        partner = db.session.scalar(select(Partner).where(Partner.odoo_partner_id == odoo_partner_id,
+                                                          Partner.is_sandbox.is_(False))) \
             or create_partner(name, odoo_partner_id, actor="demo")
         _ensure_user(email, Role.PARTNER_OWNER, partner.id)
         lines.append(f"  {name} (partner {partner.id}): {email} / {DEMO_PASSWORD}")

@@ -45,6 +45,7 @@ OTHER_COMPANY_CASES: dict[str, Callable[[World], dict[str, Any]]] = {
     "federation.email_domain_link": lambda w: {"domain_id": make_partner_domain(w.b["partner"]).id},
     "federation.remove_domain": lambda w: {"domain_id": make_partner_domain(w.b["partner"]).id},
     "onboarding.download_own_document": lambda w: {"document_id": _document_of(w.b["partner"]).id},
+    "usage.key_usage": lambda w: {"key_id": _usage_api_key_of(w.b["partner"]).id},
 }
 
 # staff-only routes with ids: any staff member may open any company's record; partners get 403
@@ -60,6 +61,7 @@ STAFF_ONLY_CASES: dict[str, Callable[[World], dict[str, Any]]] = {
     "onboarding.staff_request_changes": lambda w: {"partner_id": w.b["partner"].id},
     "onboarding.staff_approve_bank_change": lambda w: {"account_id": 1},
     "onboarding.staff_reject_bank_change": lambda w: {"account_id": 1},
+    "usage.staff_key_usage": lambda w: {"key_id": _usage_api_key_of(w.b["partner"]).id},
 }
 
 
@@ -71,6 +73,13 @@ def _document_of(partner) -> Any:
     db.session.add(document)
     db.session.commit()
     return document
+
+
+def _usage_api_key_of(partner) -> Any:
+    from app.credentials.models import ApiKey
+
+    secret = make_api_key(partner, ("profile:read",))
+    return db.session.scalar(db.select(ApiKey).where(ApiKey.public_id == secret.split("_")[2]))
 
 
 def _invitation_of(user) -> Any:

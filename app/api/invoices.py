@@ -13,6 +13,7 @@ from app.api.idempotency import idempotent
 from app.api.listing import INVOICE_STATUSES, invoice_page
 from app.api.pagination import choice_param, page_body, page_request, timestamp_param
 from app.api.schemas import invoice_detail, invoice_timeline
+from app.credentials.policy import allowed_invoice_filter, allows_purchase_order, allows_purchase_order_id
 from app.database import utcnow
 from app.extensions import db
 from app.invoices.cancellation import InvoiceNotCancellable, cancel_unsent_invoice
@@ -107,6 +108,9 @@ def create_invoice():
     key = current_api_key()
     try:
         invoice_request = _parse_body(_json_body())
+        if not allows_purchase_order_id(key, invoice_request.purchase_order_id):
+            raise InvoiceRejected({"purchase_order_id": "This API key is limited to some purchase "
+                                   "orders or projects, and this order is not one of them."})
         invoice = submit_invoice(key.partner_id, invoice_request, actor=key, today=utcnow().date())
     except InvoiceRejected as rejected:
         db.session.rollback()
@@ -129,17 +133,19 @@ def list_invoices():
     updated_since = timestamp_param("updated_since", errors)
     if errors:
         return query_problem(errors)
-    rows = invoice_page(current_api_key().partner_id, after_id=page.after_id, limit=page.limit,
-                        status=status, updated_since=updated_since)
+    key = current_api_key()
+    rows = invoice_page(key.partner_id, after_id=page.after_id, limit=page.limit, status=status,
+                        updated_since=updated_since, only=allowed_invoice_filter(key))
     return jsonify(page_body("invoices", [_invoice_body(i) for i in rows[:page.limit]],
                              rows, page.limit))
 
 
 def _load_invoice(invoice_id: int) -> Invoice | None:
     try:
-        return get_partner_invoice(current_api_key().partner_id, invoice_id)
+        invoice = get_partner_invoice(current_api_key().partner_id, invoice_id)
     except InvoiceNotFound:
         return None
+    return invoice if allows_purchase_order(current_api_key(), invoice.purchase_order) else None
 
 
 @bp.get("/invoices/<id:invoice_id>")

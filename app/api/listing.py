@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, select, true
 
 from app.extensions import db
 from app.invoices.models import Invoice, InvoiceStatus
@@ -14,10 +14,12 @@ INVOICE_STATUSES = [status.value for status in InvoiceStatus]
 
 
 def purchase_order_page(partner_id: int, *, after_id: int, limit: int, state: str | None,
-                        updated_since: datetime | None) -> list[PurchaseOrder]:
-    """Up to `limit + 1` orders, so the caller can tell whether another page follows."""
+                        updated_since: datetime | None,
+                        only: ColumnElement[bool] | None = None) -> list[PurchaseOrder]:
+    """Up to `limit + 1` orders, so the caller can tell whether another page follows.
+    `only` narrows further (an API key restricted to some orders or projects)."""
     query = select(PurchaseOrder).where(PurchaseOrder.partner_id == partner_id,
-                                        PurchaseOrder.id > after_id)
+                                        PurchaseOrder.id > after_id, only if only is not None else true())
     if state:
         query = query.where(PurchaseOrder.state == state)
     if updated_since:
@@ -27,8 +29,10 @@ def purchase_order_page(partner_id: int, *, after_id: int, limit: int, state: st
 
 
 def invoice_page(partner_id: int, *, after_id: int, limit: int, status: str | None,
-                 updated_since: datetime | None) -> list[Invoice]:
-    query = select(Invoice).where(Invoice.partner_id == partner_id, Invoice.id > after_id)
+                 updated_since: datetime | None,
+                 only: ColumnElement[bool] | None = None) -> list[Invoice]:
+    query = select(Invoice).where(Invoice.partner_id == partner_id, Invoice.id > after_id,
+                                  only if only is not None else true())
     if status:
         query = query.where(Invoice.status == InvoiceStatus(status))
     if updated_since:

@@ -46,8 +46,11 @@ def create_user(email: str, password: str | None, role: Role, partner_id: int | 
     if not role.is_staff:
         if partner_id is None:
             raise AccountError("Partner users need --partner.")
-        if db.session.get(Partner, partner_id) is None:
+        partner = db.session.get(Partner, partner_id)
+        if partner is None:
             raise AccountError(f"No partner with id {partner_id}.")
+        if partner.is_sandbox:
+            raise AccountError("Nobody signs in to a test-mode company; add the user to the real one.")
     if db.session.scalar(select(User).where(func.lower(User.email) == email)):
         raise AccountError("A user with this e-mail address already exists.")
     user = User(email=email, password_hash=hash_password(password) if password is not None else None,

@@ -5,6 +5,7 @@ import hashlib
 import hmac
 import re
 import secrets
+from datetime import datetime
 
 from flask import current_app
 from sqlalchemy import select
@@ -18,13 +19,24 @@ from app.extensions import db
 from app.partners.models import Partner
 
 KEY_PREFIX = "rbr_live_"
+TEST_KEY_PREFIX = "rbr_test_"  # test mode: keys of a sandbox twin (app/credentials/sandbox.py)
 SCOPES = frozenset({"purchase_orders:read", "invoices:read", "invoices:write", "documents:write",
                     "webhooks:manage", "profile:read"})
-_KEY_RE = re.compile(r"^rbr_live_([0-9a-f]{16})_([A-Za-z0-9_-]{43})$")
+_KEY_RE = re.compile(r"^rbr_(live|test)_([0-9a-f]{16})_([A-Za-z0-9_-]{43})$")
 
 
 class CredentialError(ValueError):
     pass
+
+
+class KeyRefused(CredentialError):
+    """A genuine key (the secret matched) that may not be used now: revoked, expired, or an
+    old secret after its rotation grace. Saying why helps the key's holder; it reveals nothing
+    to someone without the secret."""
+
+    def __init__(self, detail: str, kind: str):
+        super().__init__(detail)
+        self.detail, self.kind = detail, kind
 
 
 def _secret_hmac(secret: str) -> str:
@@ -41,40 +53,81 @@ def parse_scopes(raw: str) -> list[str]:
 
 
 def create_api_key(partner_id: int, scopes: list[str], *, name: str = "", actor="cli",
-                   created_by: User | None = None) -> tuple[ApiKey, str]:
+                   created_by: User | None = None,
+                   expires_at: datetime | None = None) -> tuple[ApiKey, str]:
     """Returns the stored key and the full secret, which is never retrievable again.
     A key made by a portal user (`created_by`) stops with them and never outranks them."""
-    if db.session.get(Partner, partner_id) is None:
+    partner = db.session.get(Partner, partner_id)
+    if partner is None:
         raise CredentialError(f"No partner with id {partner_id}.")
-    if created_by is not None and created_by.partner_id != partner_id:
+    if created_by is not None and created_by.partner_id not in (partner_id, partner.sandbox_of_id):
         raise CredentialError("The key's creator belongs to another partner.")
     public_id = secrets.token_hex(8)
     secret = secrets.token_urlsafe(32)
     key = ApiKey(partner_id=partner_id, public_id=public_id, secret_hmac=_secret_hmac(secret),
                  scopes=",".join(scopes), name=name,
-                 created_by_user_id=created_by.id if created_by is not None else None)
+                 created_by_user_id=created_by.id if created_by is not None else None,
+                 expires_at=expires_at)
     db.session.add(key)
     db.session.flush()
     audit.record("api_key.created", actor=actor, partner_id=partner_id, subject=key,
-                 public_id=public_id, scopes=scopes)
-    return key, f"{KEY_PREFIX}{public_id}_{secret}"
+                 public_id=public_id, scopes=scopes,
+                 expires_at=expires_at.isoformat() if expires_at else None)
+    return key, f"{key_prefix(partner)}{public_id}_{secret}"
+
+
+def key_prefix(partner: Partner) -> str:
+    """rbr_test_ for a sandbox twin's keys, rbr_live_ for everyone else's."""
+    return TEST_KEY_PREFIX if partner.is_sandbox else KEY_PREFIX
 
 
 def verify_api_key(presented: str) -> ApiKey | None:
+    try:
+        return authenticate_api_key(presented)
+    except KeyRefused:
+        return None
+
+
+def authenticate_api_key(presented: str) -> ApiKey | None:
+    """The usable key, None for anything that is not a key of ours, KeyRefused for a genuine
+    key that is revoked, expired, or presented with a secret rotated out."""
     match = _KEY_RE.match(presented or "")
     if not match:
         return None
-    public_id, secret = match.groups()
+    kind, public_id, secret = match.groups()
     # The partner comes in the same query: the rate limiter reads its API budget next.
     key = db.session.scalar(select(ApiKey).options(joinedload(ApiKey.partner))
                             .where(ApiKey.public_id == public_id))
+    presented_hmac = _secret_hmac(secret)
     expected = key.secret_hmac if key else _secret_hmac("no-such-key")
-    if not hmac.compare_digest(expected, _secret_hmac(secret)) or key is None or key.revoked_at:
+    is_current = hmac.compare_digest(expected, presented_hmac)
+    is_previous = (key is not None and key.previous_secret_hmac is not None
+                   and hmac.compare_digest(key.previous_secret_hmac, presented_hmac))
+    if key is None or not (is_current or is_previous):
         return None
+    if key.partner.is_sandbox != (kind == "test"):  # a test secret never opens live books
+        return None
+    if key.kind == "oauth_client":  # its secret only buys access tokens at /oauth/token
+        return None
+    _refuse_unusable(key, is_current)
     creator = db.session.get(User, key.created_by_user_id) if key.created_by_user_id else None
     if creator is not None and not creator.is_active:
         return None
     return key
+
+
+def _refuse_unusable(key: ApiKey, is_current: bool) -> None:
+    now = utcnow()
+    if key.revoked_at:
+        raise KeyRefused("This API key was revoked; ask an owner of your company for a new one.",
+                         "api-key-revoked")
+    if key.expires_at is not None and key.expires_at <= now:
+        raise KeyRefused(f"This API key expired on {key.expires_at:%Y-%m-%d %H:%M} UTC; ask an "
+                         "owner of your company for a new one.", "api-key-expired")
+    grace_end = key.previous_secret_expires_at
+    if not is_current and (grace_end is None or grace_end <= now):
+        raise KeyRefused("This secret was replaced when the key was rotated and no longer works; "
+                         "use the new secret.", "api-key-rotated")
 
 
 def effective_scopes(key: ApiKey) -> frozenset[str]:

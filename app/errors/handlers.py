@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import Flask, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException, InternalServerError
+from werkzeug.exceptions import HTTPException
 
 from app.extensions import db
 
@@ -56,6 +56,6 @@ def register_error_handlers(app: Flask) -> None:
             return http_error(exc)
         db.session.rollback()
         app.logger.exception("unhandled error")
-        return _render(500, InternalServerError.name,
+        return _render(500, _("Something went wrong"),
                        _("Something went wrong on our side and nothing was saved. "
                          "Please try again in a minute."))

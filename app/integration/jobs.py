@@ -14,10 +14,10 @@ from sqlalchemy import and_, or_, select
 from app.database import utcnow
 from app.extensions import db
 from app.integration.breaker import BreakerState, OdooCircuitBreaker
-from app.integration import vendor_jobs
+from app.integration import sandbox_jobs, vendor_jobs
 from app.integration.errors import PermanentDeliveryError, TransientDeliveryError
 from app.integration.locks import LockBusy, worker_lock
-from app.integration.odoo_access import odoo_client
+from app.integration.odoo_access import breaker_for, odoo_client, odoo_client_for
 from app.integration.models import DeliveryState, OutboxEvent, StepKind
 from app.integration.outbox import record_step
 from app.integration.queue import enqueue_outbox_event, has_live_job, outbox_job_id
@@ -26,6 +26,7 @@ from app.mail.delivery import deliver as deliver_email
 from app.mail.models import OutgoingEmail
 from app.observability import set_correlation_id
 from app.odoo import binder
+from app.odoo.client import OdooClient
 from app.odoo.bills import ExportConflict, push_invoice, read_bill_statuses
 from app.odoo.errors import OdooError, OdooPermanentError, OdooTransientError
 from app.odoo.purchase_orders import import_purchase_order, sync_partner
@@ -80,7 +81,8 @@ def deliver_outbox_event(event_id: int) -> str:
         _fail(outbox_event, f"No handler for {outbox_event.topic}")
         return "failed"
     if outbox_event.topic not in TOPICS_WITHOUT_ODOO:
-        breaker = OdooCircuitBreaker()
+        breaker = breaker_for(db.session.get(Partner, outbox_event.partner_id)
+                              if outbox_event.partner_id else None)
         if not breaker.allow():
             return _wait_for_odoo(outbox_event, breaker.state())
     if outbox_event.attempts >= current_app.config["PUSH_MAX_ATTEMPTS"]:
@@ -178,8 +180,10 @@ def _push_submitted_invoice(outbox_event: OutboxEvent) -> None:
     invoice = db.session.get(Invoice, outbox_event.subject_id)
     # One push at a time per Odoo company: concurrent bill creation fights over the journal's
     # sequence, and it also keeps two runs of the same invoice from searching-then-creating at once.
-    lock = worker_lock(f"odoo-company:{invoice.purchase_order.buyer_company_odoo_id}")
-    push_invoice(odoo_client(), invoice, lock=lock, correlation_id=outbox_event.correlation_id)
+    odoo = "odoo-sandbox" if invoice.partner.is_sandbox else "odoo"
+    lock = worker_lock(f"{odoo}-company:{invoice.purchase_order.buyer_company_odoo_id}")
+    push_invoice(odoo_client_for(invoice.partner), invoice, lock=lock,
+                 correlation_id=outbox_event.correlation_id)
     db.session.commit()
 
 
@@ -193,28 +197,38 @@ TOPIC_HANDLERS: dict[str, Callable[[OutboxEvent], None]] = {
     "email.send": _send_email,
     "partner.approved": vendor_jobs.deliver_partner_approved,
     "partner.bank_changed": vendor_jobs.deliver_bank_changed,
+    sandbox_jobs.TWIN_TOPIC: sandbox_jobs.deliver_sandbox_twin,
 }
 TOPICS_WITHOUT_ODOO = frozenset({"email.send"})
 
 
 @in_app_context
 def sync_purchase_orders(partner_id: int | None = None) -> dict[str, int]:
-    """Pull POs for one partner, or for every partner bound to an Odoo vendor."""
+    """Pull POs for one partner, or for every partner bound to an Odoo vendor (live ones from
+    ODOO_URL, test-mode twins from the sandbox, each Odoo behind its own breaker)."""
     query = select(Partner).where(Partner.odoo_partner_id.is_not(None))
     if partner_id is not None:
         query = query.where(Partner.id == partner_id)
     totals = {"partners": 0, "purchase_orders": 0, "lines": 0}
-    breaker = OdooCircuitBreaker()
-    client = None
-    for partner in db.session.scalars(query).all():
+    breakers: dict[bool, OdooCircuitBreaker] = {}
+    clients: dict[bool, OdooClient] = {}
+    for partner in db.session.scalars(query.order_by(Partner.is_sandbox, Partner.id)).all():
+        # Live partners go first, and a sandbox outage never fails the scheduled run.
+        spare = partner.is_sandbox and partner_id is None
+        breaker = breakers.setdefault(partner.is_sandbox, breaker_for(partner))
         if not breaker.allow():
+            if spare:
+                continue
             raise OdooTransientError("Odoo is unreachable (circuit breaker open); the next run retries")
         try:
-            client = client or odoo_client(breaker)
+            client = clients.get(partner.is_sandbox) or odoo_client_for(partner, breaker)
+            clients[partner.is_sandbox] = client
             report = sync_partner(client, partner)
         except OdooError as exc:
             db.session.rollback()
             _note_sync_failure(partner, exc)
+            if spare:
+                continue
             raise
         db.session.commit()
         totals["partners"] += 1
@@ -242,14 +256,32 @@ def refresh_bill_statuses() -> int:
     open_statuses = (InvoiceStatus.IN_REVIEW, InvoiceStatus.APPROVED)
     invoices = db.session.scalars(select(Invoice).where(Invoice.status.in_(open_statuses))).all()
     bill_ids = {inv.id: binder.odoo_id_for("invoice", inv.id, "account.move") for inv in invoices}
-    statuses = read_bill_statuses(odoo_client(), [b for b in bill_ids.values() if b])
+    live = [bill_ids[i.id] for i in invoices if bill_ids[i.id] and not i.partner.is_sandbox]
+    statuses = {(False, bill_id): status
+                for bill_id, status in read_bill_statuses(odoo_client(), live).items()}
+    statuses.update(_sandbox_bill_statuses(
+        [i for i in invoices if bill_ids[i.id] and i.partner.is_sandbox], bill_ids))
     changed = 0
     for invoice in invoices:
         bill_id = bill_ids[invoice.id]
-        if bill_id is not None and apply_bill_status(invoice, statuses.get(bill_id)):
+        if bill_id is not None and apply_bill_status(
+                invoice, statuses.get((invoice.partner.is_sandbox, bill_id))):
             changed += 1
     db.session.commit()
     return changed
+
+
+def _sandbox_bill_statuses(invoices: list[Invoice], bill_ids: dict[int, int | None]) -> dict:
+    """Test-mode bills are read from the sandbox; a sandbox outage only delays them."""
+    if not invoices:
+        return {}
+    try:
+        found = read_bill_statuses(odoo_client_for(invoices[0].partner),
+                                   [bill_ids[i.id] for i in invoices])
+    except OdooError as exc:
+        log.warning("could not read test-mode bill states from the Odoo sandbox: %s", exc.message)
+        return {}
+    return {(True, bill_id): status for bill_id, status in found.items()}
 
 
 @in_app_context
@@ -287,7 +319,7 @@ def refresh_from_odoo(odoo_model: str, odoo_id: int) -> str:
         order = import_purchase_order(client, odoo_id)
         db.session.commit()
         return "updated" if order else "not ours"
-    invoice_id = binder.local_id_for("invoice", "account.move", odoo_id)
+    invoice_id = binder.local_id_for("invoice", "account.move", odoo_id)  # live bills only
     invoice = db.session.get(Invoice, invoice_id) if invoice_id else None
     if invoice is None:
         return "not ours"

@@ -4,7 +4,7 @@ import enum
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.database import UTCDateTime, string_enum, utcnow
@@ -82,13 +82,15 @@ class OdooBinding(db.Model):
 
     __tablename__ = "odoo_bindings"
     __table_args__ = (
-        UniqueConstraint("odoo_model", "odoo_id"),
+        UniqueConstraint("odoo_model", "odoo_id", "is_sandbox"),
         UniqueConstraint("local_type", "local_id", "odoo_model"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     odoo_model: Mapped[str] = mapped_column(String(64))
     odoo_id: Mapped[int]
+    # A record in the Odoo sandbox (test mode): Odoo ids are unique per Odoo.
+    is_sandbox: Mapped[bool] = mapped_column(default=False, server_default=false())
     local_type: Mapped[str] = mapped_column(String(50))
     local_id: Mapped[int]
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -21,7 +21,7 @@ from app.extensions import db
 from app.integration.errors import PermanentDeliveryError
 from app.integration.locks import worker_lock
 from app.integration.models import OutboxEvent
-from app.integration.odoo_access import odoo_client
+from app.integration.odoo_access import odoo_client_for
 from app.integration.queue import enqueue_once
 from app.mail.services import absolute_url, send_email
 from app.odoo import vendors
@@ -54,7 +54,7 @@ def _make_vendor(partner: Partner, account: PartnerBankAccount | None) -> None:
         raise PermanentDeliveryError(f"{partner.name} is {partner.status.value}, not approved: "
                                      "no vendor is made in Odoo.")
     with _vendor_lock(partner):
-        client = odoo_client()
+        client = odoo_client_for(partner)
         if partner.odoo_partner_id is None:
             _bind_vendor(partner, vendors.ensure_vendor(client, partner))
         if account is not None and account.odoo_bank_id is None:
@@ -67,7 +67,7 @@ def _vendor_lock(partner: Partner):
     """One run at a time per VAT: two runs (or two companies with one VAT) must not both
     search, find nothing and create."""
     key = vendors.normalize_vat(partner.tax_id) or f"partner-{partner.id}"
-    return worker_lock(f"odoo-vendor:{key}")
+    return worker_lock(f"odoo-sandbox-vendor:{key}" if partner.is_sandbox else f"odoo-vendor:{key}")
 
 
 def _bind_vendor(partner: Partner, link: vendors.VendorLink) -> None:

@@ -9,8 +9,10 @@ from flask import Flask
 from rq import Worker
 from rq.cron import CronScheduler
 
+from app.credentials.reminders import send_api_key_expiry_reminders
 from app.integration import jobs
 from app.integration.queue import get_queue, get_redis
+from app.usage.jobs import flush_api_usage
 
 log = logging.getLogger("rebar.worker")
 
@@ -24,6 +26,10 @@ def _run_cron(app: Flask) -> None:
         scheduler.register(jobs.refresh_bill_statuses, queue_name,
                            interval=app.config["BILL_STATUS_INTERVAL_SECONDS"], job_timeout=600)
         scheduler.register(jobs.reconcile_outbox, queue_name, interval=60, job_timeout=300)
+        scheduler.register(send_api_key_expiry_reminders, queue_name,
+                           interval=app.config["API_KEY_REMINDER_INTERVAL_SECONDS"], job_timeout=300)
+        scheduler.register(flush_api_usage, queue_name,
+                           interval=app.config["API_USAGE_FLUSH_INTERVAL_SECONDS"], job_timeout=300)
         scheduler.start()
 
 

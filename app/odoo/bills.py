@@ -75,7 +75,7 @@ def _export_once(client: OdooClient, local: tuple[str, int], model: str, domain:
     else:
         odoo_id = create()
         log.info("created %s %s for %s %s", model, odoo_id, *local)
-    binder.bind(local[0], local[1], model, odoo_id)
+    binder.bind(local[0], local[1], model, odoo_id, is_sandbox=client.is_sandbox)
     return odoo_id
 
 

@@ -13,17 +13,19 @@ def odoo_id_for(local_type: str, local_id: int, odoo_model: str) -> int | None:
         OdooBinding.odoo_model == odoo_model))
 
 
-def local_id_for(local_type: str, odoo_model: str, odoo_id: int) -> int | None:
+def local_id_for(local_type: str, odoo_model: str, odoo_id: int, *,
+                 is_sandbox: bool = False) -> int | None:
     return db.session.scalar(select(OdooBinding.local_id).where(
         OdooBinding.local_type == local_type, OdooBinding.odoo_model == odoo_model,
-        OdooBinding.odoo_id == odoo_id))
+        OdooBinding.odoo_id == odoo_id, OdooBinding.is_sandbox.is_(is_sandbox)))
 
 
-def bind(local_type: str, local_id: int, odoo_model: str, odoo_id: int) -> None:
+def bind(local_type: str, local_id: int, odoo_model: str, odoo_id: int, *,
+         is_sandbox: bool = False) -> None:
     """Record the binding and commit at once: after a remote create, this row is what stops
     a re-run from creating the record a second time."""
     db.session.add(OdooBinding(local_type=local_type, local_id=local_id,
-                               odoo_model=odoo_model, odoo_id=odoo_id))
+                               odoo_model=odoo_model, odoo_id=odoo_id, is_sandbox=is_sandbox))
     db.session.commit()
 
 

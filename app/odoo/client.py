@@ -31,9 +31,11 @@ BODY_IS_HTML_SINCE = (17, 0)
 class OdooClient:
     """Typed ORM calls over any Transport."""
 
-    def __init__(self, transport: Transport) -> None:
+    def __init__(self, transport: Transport, *, is_sandbox: bool = False) -> None:
         self._transport = transport
         self._version: tuple[int, int] | None = None
+        # Talks to the test-mode Odoo sandbox: what it creates is bound as sandbox records.
+        self.is_sandbox = is_sandbox
 
     def __repr__(self) -> str:
         return f"OdooClient({self._transport!r})"

@@ -70,7 +70,8 @@ def import_purchase_order(client: OdooClient, odoo_id: int) -> PurchaseOrder | N
     if not records:
         return None
     record = mappers.purchase_order_from_odoo(records[0], client.confirmed_po_states)
-    partner = db.session.scalar(select(Partner).where(Partner.odoo_partner_id == record.odoo_partner_id))
+    partner = db.session.scalar(select(Partner).where(Partner.odoo_partner_id == record.odoo_partner_id,
+                                                      Partner.is_sandbox.is_(client.is_sandbox)))
     order = _upsert_order(record, partner) if partner else None
     if order is not None:
         refresh_order_lines(client, order)
@@ -113,11 +114,12 @@ def _paged(client: OdooClient, model: str, domain: list, fields: list[str]):
 
 
 def _upsert_order(record: mappers.PurchaseOrderRecord, partner: Partner) -> PurchaseOrder | None:
-    order = db.session.scalar(select(PurchaseOrder).where(PurchaseOrder.odoo_id == record.odoo_id))
+    order = db.session.scalar(select(PurchaseOrder).where(PurchaseOrder.odoo_id == record.odoo_id,
+                                                          PurchaseOrder.is_sandbox.is_(partner.is_sandbox)))
     if order is None:
         if record.state != "confirmed":
             return None
-        order = PurchaseOrder(odoo_id=record.odoo_id, partner_id=partner.id)
+        order = PurchaseOrder(odoo_id=record.odoo_id, partner_id=partner.id, is_sandbox=partner.is_sandbox)
         db.session.add(order)
     elif order.partner_id != partner.id:
         log.warning("PO %s moved to another vendor in Odoo; not re-assigned", record.odoo_id)
@@ -139,9 +141,10 @@ def _upsert_order(record: mappers.PurchaseOrderRecord, partner: Partner) -> Purc
 
 
 def _upsert_line(record: mappers.PurchaseOrderLineRecord, order: PurchaseOrder) -> None:
-    line = db.session.scalar(select(PurchaseOrderLine).where(PurchaseOrderLine.odoo_id == record.odoo_id))
+    line = db.session.scalar(select(PurchaseOrderLine).where(
+        PurchaseOrderLine.odoo_id == record.odoo_id, PurchaseOrderLine.is_sandbox.is_(order.is_sandbox)))
     if line is None:
-        line = PurchaseOrderLine(odoo_id=record.odoo_id, purchase_order=order)
+        line = PurchaseOrderLine(odoo_id=record.odoo_id, purchase_order=order, is_sandbox=order.is_sandbox)
         db.session.add(line)
     line.sequence = record.sequence
     line.description = record.description

@@ -130,6 +130,7 @@ def _vendor_with_vat(client: OdooClient, partner: Partner) -> dict | None:
 
 def _check_not_bound_elsewhere(partner: Partner, vendor: dict) -> None:
     other = db.session.scalar(select(Partner).where(Partner.odoo_partner_id == vendor["id"],
+                                                    Partner.is_sandbox.is_(partner.is_sandbox),
                                                     Partner.id != partner.id))
     if other is not None:
         raise VendorConflict(

@@ -203,7 +203,8 @@ def _mail_owners(partner: Partner, template: str, **context: Any) -> None:
 
 def submitted_applications(status: PartnerStatus | None) -> list[Partner]:
     statuses = [status] if status else [PartnerStatus.SUBMITTED]
-    return list(db.session.scalars(select(Partner).where(Partner.status.in_(statuses))
+    return list(db.session.scalars(select(Partner).where(Partner.status.in_(statuses),
+                                                         Partner.is_sandbox.is_(False))
                                    .order_by(Partner.submitted_at.asc().nulls_last(), Partner.id)))
 
 

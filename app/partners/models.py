@@ -4,7 +4,7 @@ import enum
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, String, Text
+from sqlalchemy import JSON, ForeignKey, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.crypto import EncryptedString
@@ -26,10 +26,12 @@ class Partner(db.Model):
     """A subcontractor or supplier company; `odoo_partner_id` binds it to its Odoo vendor."""
 
     __tablename__ = "partners"
+    # Odoo ids are unique per Odoo: a sandbox twin's vendor id may equal a live vendor's.
+    __table_args__ = (UniqueConstraint("odoo_partner_id", "is_sandbox"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(200))
-    odoo_partner_id: Mapped[int | None] = mapped_column(unique=True)
+    odoo_partner_id: Mapped[int | None]
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     status: Mapped[PartnerStatus] = mapped_column(string_enum(PartnerStatus, length=24),
                                                   default=PartnerStatus.APPROVED,
@@ -51,6 +53,10 @@ class Partner(db.Model):
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Staff override of the API rate limit for the whole company, e.g. "600 per minute".
     api_rate_limit: Mapped[str | None] = mapped_column(String(100))
+    # Test mode: a sandbox twin mirrors one real partner against the Odoo sandbox; its rows
+    # (POs, invoices, rbr_test_ keys) live under its own id, so partner scoping keeps them apart.
+    is_sandbox: Mapped[bool] = mapped_column(default=False, server_default=false())
+    sandbox_of_id: Mapped[int | None] = mapped_column(ForeignKey("partners.id"), unique=True)
 
     bank_accounts: Mapped[list["PartnerBankAccount"]] = relationship(
         back_populates="partner", order_by="PartnerBankAccount.id")

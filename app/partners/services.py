@@ -18,7 +18,8 @@ def create_partner(name: str, odoo_partner_id: int | None, *, actor="cli") -> Pa
     if odoo_partner_id is not None:
         if odoo_partner_id <= 0:
             raise PartnerError("The Odoo partner id must be a positive number.")
-        if db.session.scalar(select(Partner).where(Partner.odoo_partner_id == odoo_partner_id)):
+        if db.session.scalar(select(Partner).where(Partner.odoo_partner_id == odoo_partner_id,
+                                                   Partner.is_sandbox.is_(False))):
             raise PartnerError(f"Odoo partner {odoo_partner_id} is already linked to a partner.")
     partner = Partner(name=name, odoo_partner_id=odoo_partner_id)
     db.session.add(partner)

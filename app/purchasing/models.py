@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import JSON, ForeignKey, String, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, String, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.database import Money, Quantity, UTCDateTime, utcnow
@@ -15,10 +15,13 @@ class PurchaseOrder(db.Model):
     """A confirmed Odoo purchase order, mirrored for one partner."""
 
     __tablename__ = "purchase_orders"
+    __table_args__ = (UniqueConstraint("odoo_id", "is_sandbox"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     partner_id: Mapped[int] = mapped_column(ForeignKey("partners.id"), index=True)
-    odoo_id: Mapped[int] = mapped_column(unique=True)
+    odoo_id: Mapped[int]
+    # Mirrored from the Odoo sandbox (a test-mode twin's PO): Odoo ids are unique per Odoo.
+    is_sandbox: Mapped[bool] = mapped_column(default=False, server_default=false())
     number: Mapped[str] = mapped_column(String(64))
     state: Mapped[str] = mapped_column(String(32))
     buyer_company_odoo_id: Mapped[int]
@@ -45,11 +48,12 @@ class PurchaseOrder(db.Model):
 
 class PurchaseOrderLine(db.Model):
     __tablename__ = "purchase_order_lines"
-    __table_args__ = (UniqueConstraint("odoo_id"),)
+    __table_args__ = (UniqueConstraint("odoo_id", "is_sandbox"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     purchase_order_id: Mapped[int] = mapped_column(ForeignKey("purchase_orders.id"), index=True)
     odoo_id: Mapped[int]
+    is_sandbox: Mapped[bool] = mapped_column(default=False, server_default=false())
     sequence: Mapped[int] = mapped_column(default=0)
     description: Mapped[str] = mapped_column(String(2000))
     odoo_product_id: Mapped[int | None]

@@ -1,0 +1,85 @@
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import DateField, SelectField, SelectMultipleField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from app.credentials.policy import NetworkListError, parse_networks
+from app.credentials.self_service import expiry_problem
+from app.database import utcnow
+
+SCOPE_LABELS = {
+    "purchase_orders:read": _l("Read purchase orders"),
+    "invoices:read": _l("Read invoices"),
+    "invoices:write": _l("Submit and cancel invoices"),
+    "documents:write": _l("Upload documents"),
+    "webhooks:manage": _l("Manage webhooks"),
+    "profile:read": _l("Read the company profile"),
+}
+GRACE_LABELS = [("none", _l("None: the old secret stops now")), ("1h", _l("1 hour")),
+                ("24h", _l("24 hours")), ("7d", _l("7 days"))]
+
+
+class CheckboxesField(SelectMultipleField):
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+    def pre_validate(self, form) -> None:
+        """Unknown values are an error message, never a 500."""
+        known = {str(value) for value, _label in (self.choices or [])}
+        if any(str(value) not in known for value in self.data or []):
+            raise ValueError(_l("Choose from the list."))
+
+
+class CreateKeyForm(FlaskForm):
+    name = StringField(_l("Name"), validators=[DataRequired(_l("Give the key a name.")), Length(max=200)],
+                       description=_l("What uses the key, e.g. “ERP invoice export”."),
+                       render_kw={"autocomplete": "off"})
+    scopes = CheckboxesField(_l("Scopes"), choices=[])
+    purchase_orders = CheckboxesField(_l("Purchase orders"), choices=[], coerce=int)
+    projects = CheckboxesField(_l("Projects"), choices=[])
+    expires_on = DateField(_l("Expires on"),
+                           validators=[DataRequired(_l("Choose the date the key stops working."))],
+                           description=_l("Required. The key stops working at the end of this day (UTC)."))
+    allowed_networks = TextAreaField(_l("Allowed IP addresses (optional)"),
+                                     validators=[Length(max=5000)],
+                                     description=_l("One IP address or CIDR range per line, e.g. 203.0.113.7 "
+                                                    "or 203.0.113.0/24. Leave empty to allow any address."),
+                                     render_kw={"rows": 4, "spellcheck": "false"})
+
+    def validate_scopes(self, field) -> None:
+        if not field.data:
+            raise ValueError(_l("Choose at least one scope."))
+
+    def validate_expires_on(self, field) -> None:
+        problem = expiry_problem(field.data, utcnow().date())
+        if problem:
+            raise ValueError(problem)
+
+    def validate_allowed_networks(self, field) -> None:
+        try:
+            self.networks = parse_networks(field.data or "")
+        except NetworkListError as error:
+            raise ValueError(str(error)) from None
+
+
+class RotateKeyForm(FlaskForm):
+    grace = SelectField(_l("The old secret keeps working for"), choices=GRACE_LABELS, default="24h",
+                        validators=[DataRequired()])
+
+
+class StaffKeyFilterForm(FlaskForm):
+    class Meta:
+        csrf = False
+
+    company = SelectField(_l("Company"), choices=[], validators=[Optional()])
+    status = SelectField(_l("Status"), choices=[("", _l("Any")), ("active", _l("Active")),
+                                                ("expiring", _l("Expiring soon")), ("rotating", _l("Rotating")),
+                                                ("expired", _l("Expired")), ("revoked", _l("Revoked"))],
+                         validators=[Optional()])
+
+
+class ActionForm(FlaskForm):
+    """CSRF only."""

@@ -1,0 +1,20 @@
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import SelectMultipleField, StringField
+from wtforms.validators import DataRequired, Length
+from wtforms.widgets import CheckboxInput, ListWidget
+
+
+class OAuthClientForm(FlaskForm):
+    """The view sets `scopes.choices` to what the signed-in user's role may grant."""
+
+    name = StringField(_l("Name"), validators=[DataRequired(_l("Name the client, e.g. the system that uses it.")),
+                                              Length(max=200)],
+                       description=_l("For you: e.g. \"ERP production\"."))
+    scopes = SelectMultipleField(_l("Scopes"), choices=[], widget=ListWidget(prefix_label=False),
+                                 option_widget=CheckboxInput(),
+                                 validators=[DataRequired(_l("Choose at least one scope."))])
+
+
+class ActionForm(FlaskForm):
+    """CSRF only."""

@@ -1,0 +1,1 @@
+"""API usage per credential: live counters in Redis, daily totals in `api_usage_daily`."""
