@@ -108,16 +108,20 @@ def register_commands(app: Flask) -> None:
     @click.argument("email")
     def two_factor_code_command(email: str) -> None:
         """Development only: print the current two-step code of a user (e.g. a demo user)."""
-        from app.auth.two_factor import current_code
         from app.auth.models import User
         from app.auth.services import normalize_email
+        from app.auth.two_factor import next_usable_code
 
         if current_app.config["REBAR_ENV"] == "production":
             raise click.ClickException("Refused in production: codes come from the user's own app.")
         user = db.session.scalar(db.select(User).filter_by(email=normalize_email(email)))
-        if user is None or not user.two_factor_enabled:
-            raise click.ClickException(f"{email} has no two-step verification set up.")
-        click.echo(current_code(user))
+        if user is None or user.totp_secret is None:
+            raise click.ClickException(f"{email} has no two-step verification set up or started. "
+                                       "Open the set-up page first.")
+        code, wait = next_usable_code(user)
+        click.echo(code)
+        if wait:
+            click.echo(f"(the current codes were used; this one works in {wait} seconds)", err=True)
 
     @app.cli.command("send-test-email")
     @click.option("--to", "to_address", required=True)

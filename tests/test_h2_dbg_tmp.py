@@ -1,6 +1,10 @@
+import logging
 from tests.test_oauth_client_credentials import *  # noqa
-def test_dbg(portal):
-    r = portal.post("/oauth-clients", data={"name": "", "scopes": ["root"]})
-    import re as _re
-    print(_re.findall(r'error-message[^>]*>(.*?)</p>', r.get_data(as_text=True), _re.S))
-    print(_re.findall(r'<li>.*?</li>', r.get_data(as_text=True), _re.S)[:5])
+def test_dbg(portal, machine, caplog):
+    logging.getLogger("authlib").setLevel(logging.NOTSET)
+    caplog.set_level(logging.DEBUG)
+    client_id, secret = register(portal)
+    token = get_token(machine, client_id, secret)
+    for r in caplog.records:
+        m = r.getMessage()
+        if secret in m or token in m or secret in repr(r.args): print("LEAK", r.name, m[:300])

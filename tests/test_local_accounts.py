@@ -11,6 +11,7 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import func, select
 
+from app.auth import two_factor
 from app.audit.models import AuditEntry
 from app.auth.models import Role, User
 from app.auth.passwords import check_password_rules
@@ -326,10 +327,25 @@ def test_totp_seed_is_stored_encrypted(owner):
 
 def test_development_cli_prints_a_code_but_not_in_production(app, owner):
     result = CliRunner().invoke(app.cli, ["two-factor-code", owner.email])
-    assert result.exit_code == 0 and result.output.strip() == pyotp.TOTP(TOTP_SECRET).now()
+    code = result.output.strip()
+    assert result.exit_code == 0 and code in {pyotp.TOTP(TOTP_SECRET).at(time.time() + d) for d in (0, 30)}
+    assert two_factor.verify_second_factor(owner, code)
+    db.session.commit()
+    again = CliRunner().invoke(app.cli, ["two-factor-code", owner.email]).output.strip()
+    assert again != code and two_factor.verify_second_factor(owner, again)  # never a used code
     app.config["REBAR_ENV"] = "production"
     result = CliRunner().invoke(app.cli, ["two-factor-code", owner.email])
     assert result.exit_code != 0 and "production" in result.output
+
+
+def test_development_cli_helps_during_enrollment_too(app, partner):
+    newcomer = make_user(partner, email="new-viewer@acme.example", role=Role.PARTNER_VIEWER)
+    result = CliRunner().invoke(app.cli, ["two-factor-code", newcomer.email])
+    assert result.exit_code != 0 and "set-up page first" in result.output
+    two_factor.begin_enrollment(newcomer)
+    db.session.commit()
+    code = CliRunner().invoke(app.cli, ["two-factor-code", newcomer.email]).output.strip()
+    assert two_factor.confirm_enrollment(newcomer, code)
 
 
 # Password change -----------------------------------------------------------------------------

@@ -266,7 +266,8 @@ def test_only_owners_manage_clients_and_only_within_their_role(app, client, acme
 def test_the_registration_form_explains_its_errors(portal):
     response = portal.post("/oauth-clients", data={"name": "", "scopes": ["root"]})
     html = response.get_data(as_text=True)
-    assert response.status_code == 400 and "Name the client" in html and "Not a valid choice" in html
+    assert response.status_code == 400 and "Name the client" in html and "not a valid choice" in html
     assert db.session.scalar(select(ApiKey.id)) is None
+    assert "Choose at least one scope" in portal.post("/oauth-clients", data={"name": "x"}).get_data(as_text=True)
     escaped = portal.post("/oauth-clients", data={"name": "<script>x</script>", "scopes": ["invoices:read"]})
     assert "<script>x</script>" not in escaped.get_data(as_text=True)

@@ -129,7 +129,8 @@ def test_test_key_works_on_the_sandbox_only_and_live_and_test_data_never_meet(ap
 
     assert deliver(open_event("invoice.submitted").id) == "synced"
     [bill] = bills_for_ref(test_odoo, "TEST-INV-1")
-    assert bills_for_ref(odoo, "TEST-INV-1") == []  # nothing reached the live Odoo
+    live_odoo = sandbox_state(odoo)  # nothing of test mode reached the live Odoo
+    assert live_odoo["bills"] == [] and not [v for v in live_odoo["vendors"] if "(test)" in v["name"]]
     assert get(client, key, f"/invoices/{invoice_id}").get_json()["sync"]["odoo_bill_id"] == bill["id"]
 
     # The live key still bills the live PO in the live Odoo (same Odoo ids, other records).
@@ -150,7 +151,7 @@ def test_a_vendor_new_to_the_sandbox_gets_sample_purchase_orders(app, client, ru
     vendors = [v for v in sandbox_state(test_odoo)["vendors"] if v["id"] == twin.odoo_partner_id]
     assert vendors and vendors[0]["name"] == "Acme Concrete LLC (test)"
     orders = get(client, key, "/purchase-orders").get_json()["data"]
-    assert len(orders) == 3 and {o["status"] for o in orders} == {"confirmed"}
+    assert len(orders) == 3 and {o["state"] for o in orders} == {"confirmed"}
     # Delivered again (a lost ack, a second test key): no more samples, no second vendor.
     new_test_key(runner, partner)
     assert db.session.scalar(select(ApiKey).where(ApiKey.partner_id == twin.id).limit(1)) is not None
@@ -178,7 +179,7 @@ def test_production_without_a_sandbox_refuses_test_keys(app, runner):
     partner = acme()
     app.config.update(REBAR_ENV="production", ODOO_SANDBOX_URL="")
     result = runner.invoke(args=["create-api-key", "--partner", str(partner.id), "--scopes", SCOPES, "--test"])
-    assert result.exit_code != 0 and "ODOO_SANDBOX_URL is not set" in result.output
+    assert result.exit_code != 0 and "Test mode is off: set ODOO_SANDBOX_URL" in result.output
     app.config.update(ODOO_SANDBOX_URL=app.config["ODOO_URL"], ODOO_SANDBOX_DB=app.config["ODOO_DB"])
     with pytest.raises(CredentialError, match="name the live Odoo"):
         create_test_api_key(partner, ["purchase_orders:read"])

@@ -114,9 +114,15 @@ def unused_recovery_code_count(user: User) -> int:
     return len(_unused_codes(user))
 
 
-def current_code(user: User) -> str:
-    """For the development CLI only."""
-    return pyotp.TOTP(user.totp_secret).now()
+def next_usable_code(user: User) -> tuple[str, int]:
+    """For the development CLI only: a code the user has not used yet (also during enrollment)
+    and how many seconds until it is accepted (0: now)."""
+    totp = pyotp.TOTP(user.totp_secret)
+    now = time.time()
+    now_step = int(now) // totp.interval
+    step = max(now_step, (user.totp_last_step or 0) + 1)
+    wait = 0 if step <= now_step + VALID_WINDOW else int((step - VALID_WINDOW) * totp.interval - now) + 1
+    return totp.generate_otp(step), wait
 
 
 def _clear(user: User) -> None:

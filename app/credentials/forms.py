@@ -3,7 +3,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import DateField, SelectField, SelectMultipleField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms.validators import DataRequired, Length, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from app.credentials.policy import NetworkListError, parse_networks
@@ -30,7 +30,7 @@ class CheckboxesField(SelectMultipleField):
         """Unknown values are an error message, never a 500."""
         known = {str(value) for value, _label in (self.choices or [])}
         if any(str(value) not in known for value in self.data or []):
-            raise ValueError(_l("Choose from the list."))
+            raise ValidationError(_l("Choose from the list."))
 
 
 class CreateKeyForm(FlaskForm):
@@ -51,18 +51,18 @@ class CreateKeyForm(FlaskForm):
 
     def validate_scopes(self, field) -> None:
         if not field.data:
-            raise ValueError(_l("Choose at least one scope."))
+            raise ValidationError(_l("Choose at least one scope."))
 
     def validate_expires_on(self, field) -> None:
         problem = expiry_problem(field.data, utcnow().date())
         if problem:
-            raise ValueError(problem)
+            raise ValidationError(problem)
 
     def validate_allowed_networks(self, field) -> None:
         try:
             self.networks = parse_networks(field.data or "")
         except NetworkListError as error:
-            raise ValueError(str(error)) from None
+            raise ValidationError(str(error)) from None
 
 
 class RotateKeyForm(FlaskForm):

@@ -1,7 +1,7 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import SelectMultipleField, StringField
-from wtforms.validators import DataRequired, Length
+from wtforms.validators import DataRequired, Length, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 
@@ -12,8 +12,12 @@ class OAuthClientForm(FlaskForm):
                                               Length(max=200)],
                        description=_l("For you: e.g. \"ERP production\"."))
     scopes = SelectMultipleField(_l("Scopes"), choices=[], widget=ListWidget(prefix_label=False),
-                                 option_widget=CheckboxInput(),
-                                 validators=[DataRequired(_l("Choose at least one scope."))])
+                                 option_widget=CheckboxInput())
+
+    def validate_scopes(self, field: SelectMultipleField) -> None:
+        # Not DataRequired: it would mark every checkbox `required`, i.e. all of them.
+        if not field.data:
+            raise ValidationError(_l("Choose at least one scope."))
 
 
 class ActionForm(FlaskForm):
