@@ -431,3 +431,18 @@ def test_two_staff_approving_at_once_publish_once(app, client):
     assert sorted(outcomes) == ["approved", "refused"]
     assert db.session.scalar(select(func.count()).select_from(OutboxEvent)
                              .where(OutboxEvent.topic == "partner.approved")) == 1
+
+
+def test_every_problem_shows_in_one_round(app, client):
+    """Format checks (tax id, routing number, account number) run with the required-field checks."""
+    partner, owner = make_applicant()
+    login(client, owner)
+    html = client.post("/onboarding/company", data={"country_code": "US", "tax_id": "12345"}).get_data(as_text=True)
+    assert "not a valid US EIN" in html and "Enter the street address." in html
+    html = client.post("/onboarding/bank", data={"country_code": "US", "routing_number": "021000022",
+                                                 "account_number": "DE89370400440532013000"}).get_data(as_text=True)
+    assert "not a valid ABA routing number" in html and "4 to 17 digits" in html
+    assert "Enter the account holder." in html
+    html = client.post("/onboarding/bank", data={"country_code": "US", "account_holder": "N",
+                                                 "account_number": "123456"}).get_data(as_text=True)
+    assert "not a valid ABA routing number" in html

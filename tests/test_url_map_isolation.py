@@ -45,6 +45,10 @@ OTHER_COMPANY_CASES: dict[str, Callable[[World], dict[str, Any]]] = {
     "federation.email_domain_link": lambda w: {"domain_id": make_partner_domain(w.b["partner"]).id},
     "federation.remove_domain": lambda w: {"domain_id": make_partner_domain(w.b["partner"]).id},
     "onboarding.download_own_document": lambda w: {"document_id": _document_of(w.b["partner"]).id},
+    "credentials.show_key": lambda w: {"key_id": _api_key_of(w.b["partner"]).id},
+    "credentials.rotate_key": lambda w: {"key_id": _api_key_of(w.b["partner"]).id},
+    "credentials.revoke_key": lambda w: {"key_id": _api_key_of(w.b["partner"]).id},
+    "oauth.revoke_client": lambda w: {"client_pk": _oauth_client_of(w.b["user"]).id},
     "usage.key_usage": lambda w: {"key_id": _usage_api_key_of(w.b["partner"]).id},
 }
 
@@ -61,6 +65,7 @@ STAFF_ONLY_CASES: dict[str, Callable[[World], dict[str, Any]]] = {
     "onboarding.staff_request_changes": lambda w: {"partner_id": w.b["partner"].id},
     "onboarding.staff_approve_bank_change": lambda w: {"account_id": 1},
     "onboarding.staff_reject_bank_change": lambda w: {"account_id": 1},
+    "credentials.staff_revoke_key": lambda w: {"key_id": _api_key_of(w.b["partner"]).id},
     "usage.staff_key_usage": lambda w: {"key_id": _usage_api_key_of(w.b["partner"]).id},
 }
 
@@ -80,6 +85,22 @@ def _usage_api_key_of(partner) -> Any:
 
     secret = make_api_key(partner, ("profile:read",))
     return db.session.scalar(db.select(ApiKey).where(ApiKey.public_id == secret.split("_")[2]))
+
+
+def _oauth_client_of(user) -> Any:
+    from app.oauth.services import create_oauth_client
+
+    client, _secret = create_oauth_client(user, "Brightline ERP", ["invoices:read"])
+    db.session.commit()
+    return client
+
+
+def _api_key_of(partner) -> Any:
+    from app.credentials.services import create_api_key
+
+    key, _secret = create_api_key(partner.id, ["invoices:read"], name="B's key")
+    db.session.commit()
+    return key
 
 
 def _invitation_of(user) -> Any:

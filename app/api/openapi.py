@@ -228,7 +228,7 @@ def _operation_document(op: Operation) -> dict[str, Any]:
     document: dict[str, Any] = {
         "operationId": op.endpoint.split(".", 1)[1], "summary": op.summary,
         "description": op.description, "parameters": op.parameters, "responses": responses,
-        "security": [{"apiKey": []}] if op.scope else [],
+        "security": [{"apiKey": []}, {"oauth2": [op.scope]}] if op.scope else [],
     }
     if op.scope:
         document["x-required-scope"] = op.scope
@@ -246,6 +246,24 @@ def _status_text(code: int) -> str:
     return HTTP_STATUS_CODES.get(code, str(code))
 
 
+SCOPE_DESCRIPTIONS = {
+    "purchase_orders:read": "Read your purchase orders.", "invoices:read": "Read your invoices.",
+    "invoices:write": "Submit and cancel invoices.", "documents:write": "Upload documents.",
+    "webhooks:manage": "Manage webhooks.", "profile:read": "Read your company profile.",
+}
+
+
+def _oauth2_scheme(server_url: str) -> dict[str, Any]:
+    """OAuth 2.0 client credentials (app/oauth): the token endpoint lives beside /api/v1."""
+    token_url = server_url.removesuffix("/api/v1") + "/oauth/token"
+    return {"type": "oauth2",
+            "description": "An OAuth client's id and secret (HTTP Basic or form fields) exchanged at "
+                           "`/oauth/token` for a short-lived access token (`rbr_at_…`), sent as "
+                           "`Authorization: Bearer <token>`. Revoke a token at `/oauth/revoke` (RFC 7009).",
+            "flows": {"clientCredentials": {"tokenUrl": token_url, "scopes": {
+                scope: SCOPE_DESCRIPTIONS.get(scope, scope) for scope in sorted(SCOPES)}}}}
+
+
 def build_document(server_url: str) -> dict[str, Any]:
     paths: dict[str, dict[str, Any]] = {}
     for op in OPERATIONS:
@@ -261,7 +279,8 @@ def build_document(server_url: str) -> dict[str, Any]:
         "components": {"schemas": SCHEMAS, "securitySchemes": {"apiKey": {
             "type": "http", "scheme": "bearer",
             "description": "An API key (`rbr_live_…`) as `Authorization: Bearer <key>`. "
-                           f"Scopes: {', '.join(sorted(SCOPES))}."}}},
+                           f"Scopes: {', '.join(sorted(SCOPES))}."},
+            "oauth2": _oauth2_scheme(server_url)}},
     }
 
 

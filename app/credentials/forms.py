@@ -3,7 +3,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import DateField, SelectField, SelectMultipleField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length, Optional, ValidationError
+from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from app.credentials.policy import NetworkListError, parse_networks
@@ -41,7 +41,7 @@ class CreateKeyForm(FlaskForm):
     purchase_orders = CheckboxesField(_l("Purchase orders"), choices=[], coerce=int)
     projects = CheckboxesField(_l("Projects"), choices=[])
     expires_on = DateField(_l("Expires on"),
-                           validators=[DataRequired(_l("Choose the date the key stops working."))],
+                           validators=[InputRequired(_l("Choose the date the key stops working."))],
                            description=_l("Required. The key stops working at the end of this day (UTC)."))
     allowed_networks = TextAreaField(_l("Allowed IP addresses (optional)"),
                                      validators=[Length(max=5000)],
@@ -54,6 +54,8 @@ class CreateKeyForm(FlaskForm):
             raise ValidationError(_l("Choose at least one scope."))
 
     def validate_expires_on(self, field) -> None:
+        if field.process_errors:  # not a date: WTForms already said so
+            return
         problem = expiry_problem(field.data, utcnow().date())
         if problem:
             raise ValidationError(problem)

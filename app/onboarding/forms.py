@@ -3,12 +3,13 @@ from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import (BooleanField, DateField, EmailField, PasswordField, SelectField,
                      SelectMultipleField, StringField, TextAreaField)
-from wtforms.validators import DataRequired, Length, Optional, Regexp
+from wtforms.validators import DataRequired, Length, Optional, Regexp, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from app.auth.passwords import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
 from app.onboarding.models import DocumentKind
-from app.onboarding.validation import COUNTRIES
+from app.onboarding.validation import (COUNTRIES, FieldInvalid, check_account_number, check_routing_number,
+                                       normalize_tax_id)
 
 EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
 
@@ -71,6 +72,18 @@ class CompanyForm(FlaskForm):
     site_email = EmailField(_l("Site contact e-mail (optional)"),
                             validators=[Optional(), Regexp(EMAIL_PATTERN, message=_l("Enter a valid e-mail address.")), Length(max=320)])
 
+    def validate_tax_id(self, field) -> None:
+        """Checked with the other fields, so every problem shows in one round."""
+        if self.country_code.data and field.data:
+            _check(normalize_tax_id, self.country_code.data, field.data)
+
+
+def _check(rule, *args) -> None:
+    try:
+        rule(*args)
+    except FieldInvalid as invalid:
+        raise ValidationError(str(invalid)) from None
+
 
 class BankForm(FlaskForm):
     account_holder = StringField(_l("Account holder"), validators=[DataRequired(_l("Enter the account holder.")),
@@ -78,12 +91,20 @@ class BankForm(FlaskForm):
     bank_name = StringField(_l("Bank name (optional)"), validators=[Optional(), Length(max=200)])
     country_code = SelectField(_l("Bank country"), choices=country_choices(),
                                validators=[DataRequired(_l("Choose the bank's country."))])
-    routing_number = StringField(_l("ABA routing number (US banks)"), validators=[Optional(), Length(max=20)],
+    routing_number = StringField(_l("ABA routing number (US banks)"), validators=[Length(max=20)],
                                  render_kw={"autocomplete": "off", "inputmode": "numeric"})
     account_number = StringField(_l("Account number or IBAN"),
                                  validators=[DataRequired(_l("Enter the account number or IBAN.")), Length(max=40)],
                                  render_kw={"autocomplete": "off", "spellcheck": "false"},
                                  description=_l("US: the account number. Elsewhere: the IBAN."))
+
+    def validate_routing_number(self, field) -> None:
+        if self.country_code.data:
+            _check(check_routing_number, self.country_code.data, field.data)
+
+    def validate_account_number(self, field) -> None:
+        if self.country_code.data and field.data:
+            _check(check_account_number, self.country_code.data, field.data)
 
 
 class BankChangeForm(BankForm):

@@ -80,18 +80,31 @@ def check_bank_details(country: str, holder: str, bank_name: str | None, account
     holder = (holder or "").strip()
     if not holder:
         raise FieldInvalid("account_holder", _("Enter the name the account is held in."))
+    routing = check_routing_number(country, routing_number)
+    compact_number = check_account_number(country, account_number)
+    return BankDetails(holder, bank_name or None, country, compact_number, routing)
+
+
+def check_routing_number(country: str, routing_number: str | None) -> str | None:
+    """The compact ABA routing number for a US bank; None elsewhere (IBANs carry the bank)."""
+    if country != "US":
+        return None
+    routing = re.sub(r"[\s\-]", "", routing_number or "")
+    if not rtn.is_valid(routing):
+        raise FieldInvalid("routing_number", _("This is not a valid ABA routing number "
+                                               "(9 digits, printed at the bottom left of a cheque)."))
+    return routing
+
+
+def check_account_number(country: str, account_number: str | None) -> str:
+    """The compact account number: 4 to 17 digits for a US bank, a valid IBAN elsewhere."""
     compact_number = re.sub(r"[\s\-]", "", account_number or "").upper()
     if country == "US":
-        routing = re.sub(r"[\s\-]", "", routing_number or "")
-        if not rtn.is_valid(routing):
-            raise FieldInvalid("routing_number", _("This is not a valid ABA routing number "
-                                                   "(9 digits, printed at the bottom left of a cheque)."))
         if not re.fullmatch(r"\d{4,17}", compact_number):
             raise FieldInvalid("account_number", _("A US account number has 4 to 17 digits."))
-        return BankDetails(holder, bank_name or None, country, compact_number, routing)
+        return compact_number
     try:
-        compact_number = iban.validate(compact_number)
+        return iban.validate(compact_number)
     except ValidationError:
         raise FieldInvalid("account_number", _("This is not a valid IBAN. Check the letters and "
                                                "digits against your bank statement.")) from None
-    return BankDetails(holder, bank_name or None, country, compact_number, None)
