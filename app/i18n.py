@@ -51,7 +51,13 @@ def human_datetime(value: datetime | None) -> str:
     return format_datetime(value, "d MMM y, HH:mm zzz") if value else ""
 
 
+def possessive(name: str) -> str:
+    """English possessive of a company name: "Acme's", "Summit Builders'"."""
+    return f"{name}'" if name.endswith(("s", "S")) else f"{name}'s"
+
+
 def init_i18n(app: Flask, babel: Babel) -> None:
     babel.init_app(app, locale_selector=select_locale)
     app.jinja_env.filters.update(
-        money=money, quantity=quantity, human_date=human_date, human_datetime=human_datetime)
+        money=money, quantity=quantity, human_date=human_date, human_datetime=human_datetime,
+        possessive=possessive)

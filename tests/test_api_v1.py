@@ -118,7 +118,7 @@ def test_invoice_detail_has_timeline_and_attachments(client, acme):
     _, orders, headers = acme
     created = client.post("/api/v1/invoices", json=invoice_body(orders[0]), headers=headers).get_json()
     detail = client.get(f"/api/v1/invoices/{created['id']}", headers=headers).get_json()
-    assert [entry["text"] for entry in detail["timeline"]] == ["Submitted through the portal"]
+    assert [entry["text"] for entry in detail["timeline"]] == ["Submitted through the API"]
     assert detail["attachments"][0]["kind"] == "invoice_pdf"
 
 

@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from app.extensions import db
-from app.i18n import human_date
+from app.i18n import human_date, possessive
 from app.integration.models import DeliveryState, DeliveryStep, OutboxEvent, StepKind
 from app.invoices.models import Invoice, InvoiceStatus
 from app.odoo import binder
@@ -54,14 +54,14 @@ def _words(invoice: Invoice, sync_state: DeliveryState, bill_id: int | None) -> 
     if invoice.status is InvoiceStatus.SUBMITTED:
         if sync_state is DeliveryState.FAILED:
             return (_("Needs attention"), "danger",
-                    _("%(buyer)s's accounting system did not accept this invoice yet. It is on the "
+                    _("%(buyers)s accounting system did not accept this invoice yet. It is on the "
                       "list their accounts payable team works through; they will send it again or "
-                      "contact you.", buyer=buyer))
+                      "contact you.", buyers=possessive(buyer)))
         if sync_state is DeliveryState.RETRYING:
             return (_("Submitted"), "info",
-                    _("%(buyer)s's accounting system is not answering right now. Your invoice is "
-                      "saved and will be sent automatically.", buyer=buyer))
-        return _("Submitted"), "info", _("Sending to %(buyer)s's accounting system…", buyer=buyer)
+                    _("%(buyers)s accounting system is not answering right now. Your invoice is "
+                      "saved and will be sent automatically.", buyers=possessive(buyer)))
+        return _("Submitted"), "info", _("Sending to %(buyers)s accounting system…", buyers=possessive(buyer))
     reference = bill_reference(invoice, bill_id)
     if invoice.status is InvoiceStatus.IN_REVIEW:
         return (_("In review at %(buyer)s", buyer=buyer), "info",
@@ -96,13 +96,14 @@ def partner_timeline(invoice: Invoice) -> list[TimelineEntry]:
     """The invoice's journey in plain words; the technical steps stay on the staff console."""
     buyer = invoice.purchase_order.buyer_company_name
     words = {
-        StepKind.QUEUED: _("Submitted through the portal"),
-        StepKind.RETRYING: _("%(buyer)s's accounting system did not answer; trying again", buyer=buyer),
-        StepKind.WAITING_FOR_ODOO: _("%(buyer)s's accounting system is unreachable; your invoice "
-                                     "waits and will be sent automatically", buyer=buyer),
-        StepKind.SYNCED: _("Sent to %(buyer)s's accounting", buyer=buyer),
-        StepKind.FAILED: _("Not accepted by %(buyer)s's accounting system; flagged for their "
-                           "accounts payable team", buyer=buyer),
+        StepKind.QUEUED: _("Submitted through the API") if invoice.submitted_by_api_key_id
+        else _("Submitted through the portal"),
+        StepKind.RETRYING: _("%(buyers)s accounting system did not answer; trying again", buyers=possessive(buyer)),
+        StepKind.WAITING_FOR_ODOO: _("%(buyers)s accounting system is unreachable; your invoice "
+                                     "waits and will be sent automatically", buyers=possessive(buyer)),
+        StepKind.SYNCED: _("Sent to %(buyers)s accounting", buyers=possessive(buyer)),
+        StepKind.FAILED: _("Not accepted by %(buyers)s accounting system; flagged for their "
+                           "accounts payable team", buyers=possessive(buyer)),
         StepKind.REQUEUED: _("Sent again by %(buyer)s", buyer=buyer),
         StepKind.CANCELLED: _("Rejected by %(buyer)s", buyer=buyer),
     }
