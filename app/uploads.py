@@ -88,16 +88,20 @@ def check_invoice_pdf(upload: Upload, max_bytes: int) -> CheckedFile:
     return _checked(upload, "application/pdf", "pdf")
 
 
-def check_support_file(upload: Upload, max_bytes: int) -> CheckedFile:
+def check_support_file(upload: Upload, max_bytes: int, allowed: dict[str, str] | None = None,
+                       refusal: str | None = None) -> CheckedFile:
+    """The file's type comes from its content, never its name; `allowed` (MIME type → file
+    extension) narrows SUPPORT_FILE_TYPES and `refusal` says which types those are."""
     _check_size(upload, max_bytes)
+    allowed = allowed or SUPPORT_FILE_TYPES
     kind = filetype.guess(upload.content)
     mime = kind.mime if kind else None
-    if mime not in SUPPORT_FILE_TYPES:
-        raise UploadRejected(_("Supporting files can be PDF, JPEG, PNG, HEIC, WebP, TIFF, "
-                               "Excel (.xlsx) or Word (.docx)."))
+    if mime not in allowed:
+        raise UploadRejected(refusal or _("Supporting files can be PDF, JPEG, PNG, HEIC, WebP, TIFF, "
+                                          "Excel (.xlsx) or Word (.docx)."))
     if mime == "application/pdf" and not _is_readable_pdf(upload.content):
         raise UploadRejected(_("This PDF could not be read. Check that it opens, then upload it again."))
-    return _checked(upload, mime, SUPPORT_FILE_TYPES[mime])
+    return _checked(upload, mime, allowed[mime])
 
 
 def _checked(upload: Upload, mime: str, extension: str) -> CheckedFile:

@@ -19,13 +19,13 @@ from app.mail.services import absolute_url, send_email
 from app.onboarding.models import DocumentKind, OnboardingDocument, ReviewEvent, ReviewEventKind
 from app.onboarding.validation import BankDetails, FieldInvalid
 from app.partners.models import BankAccountStatus, Partner, PartnerBankAccount, PartnerStatus
-from app.uploads import Upload, UploadRejected, check_support_file
+from app.uploads import SUPPORT_FILE_TYPES, Upload, UploadRejected, check_support_file
 
 TERMS_VERSION = "2026-12"
 TRADES = ("concrete", "electrical", "plumbing", "hvac", "carpentry", "roofing", "steel",
           "masonry", "painting", "earthworks", "landscaping", "materials_supply")
 EDITABLE = (PartnerStatus.DRAFT, PartnerStatus.CHANGES_REQUESTED)
-DOCUMENT_TYPES = {"application/pdf", "image/jpeg", "image/png"}
+DOCUMENT_TYPES = {mime: SUPPORT_FILE_TYPES[mime] for mime in ("application/pdf", "image/jpeg", "image/png")}
 RECENT_SIGN_IN = timedelta(minutes=10)
 
 
@@ -65,7 +65,8 @@ def steps(partner: Partner) -> list[Step]:
 
 
 def completeness(partner: Partner) -> int:
-    done = steps(partner)[:3]
+    """Every step counts, submitting too: "100%" means nothing is left to do."""
+    done = steps(partner)
     return round(100 * sum(s.complete for s in done) / len(done))
 
 
@@ -138,11 +139,10 @@ def add_document(partner: Partner, kind: DocumentKind, upload: Upload, expires_o
             raise FieldInvalid("expires_on", _("This insurance certificate has expired. Upload a "
                                                "current one (its expiry date must be in the future)."))
     try:
-        checked = check_support_file(upload, current_app.config["MAX_UPLOAD_BYTES"])
+        checked = check_support_file(upload, current_app.config["MAX_UPLOAD_BYTES"], DOCUMENT_TYPES,
+                                     _("Documents can be PDF, JPEG or PNG files."))
     except UploadRejected as rejected:
         raise FieldInvalid("file", str(rejected)) from None
-    if checked.content_type not in DOCUMENT_TYPES:
-        raise FieldInvalid("file", _("Documents can be PDF, JPEG or PNG files."))
     for old in documents_of(partner.id):
         if old.kind is kind:
             db.session.delete(old)
