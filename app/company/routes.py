@@ -110,7 +110,7 @@ def change_role(user_id: int):
     user = _own_member(user_id)
     form = RoleForm()
     if not form.validate_on_submit():
-        flash(_("Choose a role."), "error")
+        flash(_("Choose a role."), "danger")
         return redirect(url_for("company.team"))
     role = Role(form.role.data)
     return _apply(lambda: services.change_role(current_partner_user(), user, role),
@@ -141,7 +141,7 @@ def _apply(change: Callable[[], None], success: str):
         change()
     except (TeamError, InvitationError) as error:
         db.session.rollback()
-        flash(str(error), "error")
+        flash(str(error), "danger")
         return redirect(url_for("company.team"))
     db.session.commit()
     flash(success, "success")

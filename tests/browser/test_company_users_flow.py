@@ -125,8 +125,11 @@ def test_invite_accept_change_role_and_deactivate(team_stack):
     assert api_status(base, key, "/invoices", {}) == 403
     assert api_status(base, key, "/purchase-orders") == 200
 
+    questions = []
+    owner_page.once("dialog", lambda dialog: (questions.append(dialog.message), dialog.accept()))
     owner_page.get_by_role("button", name=f"Deactivate {COLLEAGUE}").click()
     expect(owner_page.get_by_text(f"{COLLEAGUE} is deactivated")).to_be_visible()
+    assert questions and "signed out at once" in questions[0]
     expect(owner_page.locator(f"#member-{colleague.id}")).to_contain_text("Deactivated")
     shoot(owner_page, "team-06-deactivated-desktop")
     assert_accessible(owner_page, "team page after deactivation")
@@ -144,7 +147,9 @@ def test_owner_cannot_remove_the_last_owner(team_stack):
     sign_in(page, base, team_stack["owner"].email)
     page.goto(f"{base}/team")
     owner = team_stack["owner"].email
-    page.get_by_role("button", name=f"Deactivate {owner}").click()
+    expect(page.get_by_role("button", name=f"Deactivate {owner}")).to_have_count(0)  # not on your own row
+    page.get_by_label(f"Role of {owner}").select_option("partner_viewer")
+    page.locator(f"#member-{team_stack['owner'].id}").get_by_role("button", name="Change role").click()
     expect(page.get_by_text("The company needs at least one active owner.")).to_be_visible()
     shoot(page, "team-08-last-owner-phone")
     assert no_horizontal_scroll(page)
