@@ -13,6 +13,8 @@ config = context.config
 # This line sets up loggers basically.
 fileConfig(config.config_file_name, disable_existing_loggers=False)
 logger = logging.getLogger('alembic.env')
+# `make run` asks for warnings only (LOG_LEVEL=WARNING); operators see every step by default.
+logging.getLogger('alembic').setLevel(current_app.config.get('LOG_LEVEL', 'INFO'))
 
 
 def get_engine():

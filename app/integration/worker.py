@@ -19,7 +19,7 @@ log = logging.getLogger("rebar.worker")
 
 def _run_cron(app: Flask) -> None:
     with app.app_context():
-        scheduler = CronScheduler(connection=get_redis())
+        scheduler = CronScheduler(connection=get_redis(), logging_level=app.config["RQ_LOG_LEVEL"])
         queue_name = app.config["RQ_QUEUE"]
         scheduler.register(jobs.sync_purchase_orders, queue_name,
                            interval=app.config["PO_SYNC_INTERVAL_SECONDS"], job_timeout=600)
