@@ -9,8 +9,10 @@ from tests.factories import login, make_partner, make_user
 
 def _entries(partner_a, partner_b):
     audit.record("auth.signed_in", actor="a-owner@acme.example", partner_id=partner_a.id)
-    audit.record("bank.change_requested", actor="b-owner@bright.example", partner_id=partner_b.id,
+    audit.record("bank_change.requested", actor="b-owner@bright.example", partner_id=partner_b.id,
                  note="<script>alert(1)</script>")
+    audit.record("user.role_changed", actor="a-owner@acme.example", partner_id=partner_a.id,
+                 old_role="partner_billing", new_role="partner_owner")
     db.session.commit()
 
 
@@ -20,10 +22,12 @@ def test_staff_see_every_company_and_filter(app, client):
     _entries(a, b)
     login(client, staff)
     page = client.get("/staff/audit").get_data(as_text=True)
-    assert "auth.signed_in" in page and "bank.change_requested" in page
+    assert "auth.signed_in" in page and "Bank change requested" in page  # staff see the code too
     assert "<script>alert(1)</script>" not in page and "&lt;script&gt;" in page
     filtered = client.get(f"/staff/audit?area=bank&partner={b.id}").get_data(as_text=True)
-    assert "bank.change_requested" in filtered and "auth.signed_in" not in filtered
+    assert "bank_change.requested" in filtered and "auth.signed_in" not in filtered
+    for area in ("auth", "user", "bank", "api_key", "idp", "delivery"):
+        assert client.get(f"/staff/audit?area={area}").status_code == 200
 
 
 def test_owner_sees_only_their_company(app, client):
@@ -32,8 +36,10 @@ def test_owner_sees_only_their_company(app, client):
     _entries(a, b)
     login(client, owner)
     page = client.get(f"/activity?partner={b.id}").get_data(as_text=True)
-    assert "bank.change_requested" not in page
-    assert "a-owner@acme.example" in page
+    assert "Bank change requested" not in page
+    assert "a-owner@acme.example" in page and "Signed in" in page
+    assert "auth.signed_in" not in page  # plain words for partners
+    assert "Role changed" in page and "Old role: Billing" in page and "New role: Owner" in page
 
 
 def test_non_owners_and_partners_are_refused(app, client):
@@ -58,3 +64,17 @@ def test_malformed_filters_and_paging_never_fail(app, client):
     first = client.get("/staff/audit?area=invoice").get_data(as_text=True)
     assert "Older entries" in first and "user104@acme.example" in first
     assert "user0@acme.example" not in first
+
+
+def test_every_recorded_action_has_words_and_an_area():
+    """A new audit action must get a plain-language label and fall into a filter area."""
+    import re
+    from pathlib import Path
+
+    from app.audit.presenters import ACTIONS, AREAS
+
+    source = "\n".join(p.read_text() for p in (Path(__file__).parent.parent / "app").rglob("*.py"))
+    recorded = set(re.findall(r'record\(\s*"([a-z_]+\.[a-z_]+)"', source))
+    assert recorded and recorded <= set(ACTIONS), sorted(recorded - set(ACTIONS))
+    prefixes = [prefix for _label, covered in AREAS.values() for prefix in covered]
+    assert all(any(action.startswith(p) for p in prefixes) for action in recorded)
