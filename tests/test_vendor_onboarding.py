@@ -94,6 +94,7 @@ def test_approval_creates_one_vendor_with_its_bank_and_mails_the_owner(odoo, app
     [bank] = banks_of(odoo, vendor["id"])
     assert bank["sanitized_acc_number"] == "US0044105566 7788".replace(" ", "")
     assert bank["acc_holder_name"] == partner.name and bank["allow_out_payment"] is False
+    assert bank["bank_id"] and bank["bank_id"][1] == "First Bank"
 
     partner = db.session.get(Partner, partner.id)
     assert partner.odoo_partner_id == vendor["id"]
@@ -106,6 +107,16 @@ def test_approval_creates_one_vendor_with_its_bank_and_mails_the_owner(odoo, app
     assert mail["To"] == f"owner-{partner.id}@cobalt.example"
     assert "Cobalt Steel Erectors LLC" in mail["Subject"]
     assert "/purchase-orders" in text_of(mail)
+
+
+def test_a_named_bank_is_reused_not_duplicated(odoo, app):
+    first, second = approved_partner(), approved_partner(name="Cobalt Two LLC", tax_id="84-9990002",
+                                                         iban="US0044105566 0001")
+    for partner in (first, second):
+        assert deliver(publish("partner.approved", partner, partner)) == "synced"
+    banks = {b["bank_id"][0] for p in (first, second)
+             for b in banks_of(odoo, db.session.get(Partner, p.id).odoo_partner_id)}
+    assert len(banks) == 1
 
 
 def test_job_rerun_and_second_event_still_make_one_vendor_one_bank_one_mail(odoo, app, smtp_server):

@@ -30,6 +30,7 @@ log = logging.getLogger("rebar.odoo.vendors")
 
 PARTNER = "res.partner"
 BANK = "res.partner.bank"
+RES_BANK = "res.bank"
 COUNTRY = "res.country"
 STATE = "res.country.state"
 SUPPLIER_CONTEXT = {"res_partner_search_mode": "supplier"}
@@ -82,10 +83,11 @@ def vendor_values(partner: Partner, country_id: int | None, state_id: int | None
     }
 
 
-def bank_values(account: PartnerBankAccount, odoo_partner_id: int) -> dict[str, Any]:
+def bank_values(account: PartnerBankAccount, odoo_partner_id: int, bank_id: int | None = None) -> dict[str, Any]:
     """allow_out_payment stays False: Odoo's 'trusted account' switch is AP's own control."""
-    return {"acc_number": account.account_number, "partner_id": odoo_partner_id,
-            "acc_holder_name": account.account_holder}
+    values = {"acc_number": account.account_number, "partner_id": odoo_partner_id,
+              "acc_holder_name": account.account_holder}
+    return {**values, "bank_id": bank_id} if bank_id else values
 
 
 def ensure_vendor(client: OdooClient, partner: Partner) -> VendorLink:
@@ -166,6 +168,20 @@ def ensure_bank_account(client: OdooClient, account: PartnerBankAccount, odoo_pa
         if not existing[0]["active"]:
             client.write(BANK, [bank_id], {"active": True})
     else:
-        bank_id = client.create(BANK, bank_values(account, odoo_partner_id))
+        bank_id = client.create(BANK, bank_values(account, odoo_partner_id, _res_bank(client, account)))
     log.info("portal bank account %s is Odoo res.partner.bank %s", account.id, bank_id)
     return bank_id
+
+
+def _res_bank(client: OdooClient, account: PartnerBankAccount) -> int | None:
+    """The res.bank the applicant named (found by name and country, else created), so AP sees
+    which bank the money goes to."""
+    name = (account.bank_name or "").strip()
+    if not name:
+        return None
+    countries = client.search(COUNTRY, [("code", "=", account.country_code.upper())], limit=1)
+    where = [("country", "=", countries[0])] if countries else []
+    found = client.search(RES_BANK, [("name", "=ilike", name), *where], limit=1)
+    if found:
+        return found[0]
+    return client.create(RES_BANK, {"name": name, **({"country": countries[0]} if countries else {})})
