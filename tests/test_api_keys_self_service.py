@@ -82,13 +82,15 @@ def _api(client, secret: str, path: str = "/api/v1/purchase-orders", *, method: 
     ({"allowed_networks": "203.0.113.7\n10.0.0.300"}, "“10.0.0.300” is not an IP address or CIDR range"),
     ({"allowed_networks": "10.0.0.5/24"}, "did you mean 10.0.0.0/24?"),
     ({"purchase_orders": ["999"]}, "Choose from the list."),
+    ({"purchase_orders": ["abc"]}, "could not be coerced"),
+    ({"name": "x" * 201}, "Field cannot be longer than 200 characters."),
 ])
 def test_create_form_errors_keep_the_form_and_make_no_key(owner_client, fields, message):
     response = _create(owner_client, **fields)
     assert response.status_code == 400
     html = response.get_data(as_text=True)
     assert message in html.replace("&#34;", '"').replace("&#39;", "'")
-    assert 'value="ERP export"' in html or fields.get("name") == ""
+    assert f'value="{fields.get("name", "ERP export")}"' in html
     assert db.session.scalar(select(ApiKey)) is None
 
 
@@ -109,12 +111,12 @@ def test_secret_is_shown_once_never_cached_and_works(owner_client, owner):
     assert key.created_by_user_id == owner.id
     assert key.expires_at.date() == date.fromisoformat(_in_days(30))
     assert key.allowed_networks == ["127.0.0.1/32", "2001:db8::/32"]
-    assert secret.split("_")[3] not in key.secret_hmac
+    assert secret.split("_", 3)[3] not in key.secret_hmac
 
     assert _api(owner_client, secret).status_code == 200
     for page in ("/api-keys", f"/api-keys/{key.id}"):
         again = owner_client.get(page).get_data(as_text=True)
-        assert secret not in again and secret.split("_")[3] not in again
+        assert secret not in again and secret.split("_", 3)[3] not in again
         assert f"rbr_live_{key.public_id}_…" in again
 
 
@@ -196,6 +198,8 @@ def test_rotation_keeps_the_old_secret_for_the_grace_period_only(owner_client):
 
 def test_rotation_without_grace_ends_the_old_secret_at_once(owner_client):
     old = _create_key(owner_client)
+    assert owner_client.post(f"/api-keys/{_key(old).id}/rotate", data={"grace": "forever"}).status_code == 302
+    assert _api(owner_client, old).status_code == 200 and _key(old).rotated_at is None
     response = owner_client.post(f"/api-keys/{_key(old).id}/rotate", data={"grace": "none"})
     new = SECRET_RE.search(response.get_data(as_text=True)).group(0)
     assert _api(owner_client, old).status_code == 401
@@ -385,7 +389,7 @@ def test_secret_never_in_logs_job_payloads_audit_or_mail(app, owner_client, part
     order = make_purchase_order(partner)
     caplog.set_level(logging.DEBUG)
     secret = _create_key(owner_client, name="Leak check")
-    secret_part = secret.split("_")[3]
+    secret_part = secret.split("_", 3)[3]
     assert _api(owner_client, secret, "/api/v1/invoices", method="POST",
                 body=_invoice_body(order, "L-1")).status_code == 201
     assert _api(owner_client, secret, "/api/v1/invoices", method="POST", body={"lines": "x"}).status_code == 422
@@ -398,7 +402,7 @@ def test_secret_never_in_logs_job_payloads_audit_or_mail(app, owner_client, part
     db.session.commit()
     assert send_expiry_reminders() == 1
 
-    needles = {secret_part, rotated.split("_")[3]}
+    needles = {secret_part, rotated.split("_", 3)[3]}
     haystacks = {"logs": caplog.text}
     haystacks["audit"] = json.dumps([e.details for e in db.session.scalars(select(AuditEntry))])
     haystacks["mail"] = " ".join(m.text_body + m.html_body for m in db.session.scalars(select(OutgoingEmail)))
@@ -407,9 +411,14 @@ def test_secret_never_in_logs_job_payloads_audit_or_mail(app, owner_client, part
     haystacks["redis"] = _redis_dump(redis)
     for where, text in haystacks.items():
         for needle in needles:
-            assert needle not in text, f"secret found in {where}"
+            assert needle not in text, f"secret found in {where}: …{_around(text, needle)}…"
     assert "deliver_outbox_event" in haystacks["redis"], "RQ job data was not unpacked"
     assert "api_key.rotated" in json.dumps([e.action for e in db.session.scalars(select(AuditEntry))])
+
+
+def _around(text: str, needle: str) -> str:
+    at = text.index(needle)
+    return text[max(0, at - 300):at + 100].replace(needle, "<SECRET>")
 
 
 def _redis_dump(redis) -> str:

@@ -160,6 +160,19 @@ def test_other_companys_key_is_not_found_and_viewers_may_not_look(client, acme):
     assert client.get(f"/api-keys/{key.id}/usage").status_code == 403
 
 
+def test_owner_sees_the_usage_of_their_test_mode_keys(client, acme):
+    """rbr_test_ keys belong to the company's sandbox twin (app/credentials/sandbox.py)."""
+    from app.partners.models import Partner
+
+    partner = acme[0]
+    twin = Partner(name="Acme Concrete LLC (test)", is_sandbox=True, sandbox_of_id=partner.id)
+    db.session.add(twin)
+    db.session.commit()
+    test_key = key_row(make_api_key(twin, SCOPES))
+    login(client, make_user(partner, email="owner@acme.example"))
+    assert client.get(f"/api-keys/{test_key.id}/usage").status_code == 200
+
+
 def test_staff_see_any_credential_and_the_busiest_list(client, acme):
     partner, key, secret = acme
     quiet_secret = make_api_key(make_partner("Brightline Electrical Inc.", 46), SCOPES)

@@ -9,7 +9,8 @@ import re
 from datetime import date, timedelta
 
 import pytest
-from sqlalchemy import select, text, update
+import requests
+from sqlalchemy import func, select, text, update
 
 from app.auth.models import Role
 from app.company import services as company
@@ -22,6 +23,7 @@ from app.oauth.models import OAuthAccessToken
 from app.oauth.services import create_oauth_client
 from app.uploads import Upload
 from tests.factories import login, make_partner, make_purchase_order, make_user, pdf_bytes
+from tests.live import LiveServer
 
 READ_SCOPES = ("invoices:read", "purchase_orders:read")
 
@@ -271,3 +273,61 @@ def test_the_registration_form_explains_its_errors(portal):
     assert "Choose at least one scope" in portal.post("/oauth-clients", data={"name": "x"}).get_data(as_text=True)
     escaped = portal.post("/oauth-clients", data={"name": "<script>x</script>", "scopes": ["invoices:read"]})
     assert "<script>x</script>" not in escaped.get_data(as_text=True)
+
+
+def test_the_documented_python_example_works_over_real_http_with_csrf_on(app, acme):
+    """The machine endpoints are exempt from CSRF (they carry no session); the owner pages are not."""
+    _, owner = acme
+    client, secret = create_oauth_client(owner, "ERP", list(READ_SCOPES))
+    db.session.commit()
+    client_id = f"rbr_client_{client.public_id}"
+    server = LiveServer(dict(app.config))
+    try:
+        token = requests.post(f"{server.url}/oauth/token", auth=(client_id, secret), timeout=10,
+                              data={"grant_type": "client_credentials", "scope": "purchase_orders:read"})
+        token.raise_for_status()
+        access_token = token.json()["access_token"]
+        orders = requests.get(f"{server.url}/api/v1/purchase-orders", timeout=10,
+                              headers={"Authorization": f"Bearer {access_token}"})
+        assert orders.status_code == 200 and orders.json()["data"][0]["number"] == "P00013"
+        revoked = requests.post(f"{server.url}/oauth/revoke", auth=(client_id, secret), timeout=10,
+                                data={"token": access_token})
+        assert revoked.status_code == 200
+        assert requests.get(f"{server.url}/api/v1/purchase-orders", timeout=10,
+                            headers={"Authorization": f"Bearer {access_token}"}).status_code == 401
+        assert requests.post(f"{server.url}/oauth-clients", data={"name": "x"}, timeout=10).status_code == 400
+    finally:
+        server.stop()
+
+
+@pytest.mark.config(OAUTH_TOKEN_RATE_LIMIT="2 per minute")
+def test_the_token_endpoint_is_rate_limited_with_a_json_answer(portal, machine):
+    client_id, secret = register(portal)
+    for _ in range(2):
+        get_token(machine, client_id, secret)
+    response = machine.post("/oauth/token", data={"grant_type": "client_credentials"},
+                            headers=basic(client_id, secret))
+    assert response.status_code == 429 and response.get_json()["error"] == "too_many_requests"
+    assert int(response.headers["Retry-After"]) > 0
+
+
+def test_tokens_expired_for_a_day_are_cleared_when_the_client_gets_a_new_one(portal, machine):
+    client_id, secret = register(portal)
+    get_token(machine, client_id, secret)
+    db.session.execute(update(OAuthAccessToken).values(expires_at=utcnow() - timedelta(days=2)))
+    db.session.commit()
+    fresh = get_token(machine, client_id, secret)
+    assert db.session.scalar(select(func.count()).select_from(OAuthAccessToken)) == 1
+    assert machine.get("/api/v1/purchase-orders", headers=bearer(fresh)).status_code == 200
+
+
+def test_staff_see_and_revoke_oauth_clients_with_the_keys(app, portal):
+    client_id, secret = register(portal, name="Nightly ERP sync")
+    token = get_token(app.test_client(), client_id, secret)
+    staff = login(app.test_client(), make_user(None, email="staff@rebar.example", role=Role.STAFF_ADMIN))
+    page = staff.get("/staff/api-keys").get_data(as_text=True)
+    assert "Nightly ERP sync" in page and client_id in page and "OAuth client" in page
+    row = db.session.scalar(select(ApiKey).where(ApiKey.kind == "oauth_client"))
+    assert staff.post(f"/staff/api-keys/{row.id}/revoke").status_code == 302
+    response = app.test_client().get("/api/v1/purchase-orders", headers={"Authorization": f"Bearer {token}"})
+    assert response.status_code == 401

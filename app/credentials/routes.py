@@ -16,12 +16,15 @@ from app.credentials.services import CredentialError, key_prefix, scopes_for_rol
 from app.database import utcnow
 from app.extensions import db
 from app.partners.models import Partner
+from app.oauth.services import client_id_of
 
 bp = Blueprint("credentials", __name__)
 
 
 @bp.app_template_global()
 def api_key_prefix(key: ApiKey) -> str:
+    if key.kind == "oauth_client":
+        return client_id_of(key)
     return f"{key_prefix(key.partner)}{key.public_id}_…"
 
 
@@ -107,14 +110,14 @@ def rotate_key(key_id: int):
     key = _own_key(key_id)
     form = RotateKeyForm()
     if not form.validate_on_submit():
-        flash(_("Choose how long the old secret keeps working."), "error")
+        flash(_("Choose how long the old secret keeps working."), "danger")
         return redirect(url_for("credentials.show_key", key_id=key.id))
     try:
         secret = self_service.rotate_api_key(key, self_service.GRACE_PERIODS[form.grace.data],
                                              actor=current_partner_user())
     except CredentialError as error:
         db.session.rollback()
-        flash(str(error), "error")
+        flash(str(error), "danger")
         return redirect(url_for("credentials.show_key", key_id=key.id))
     db.session.commit()
     return _secret_page(key, secret, rotated=True)

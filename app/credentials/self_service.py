@@ -151,7 +151,7 @@ def revoke_key(key: ApiKey, *, actor: User) -> ApiKey:
 def all_keys(*, partner_id: int | None = None, status: str | None = None,
              limit: int = 500) -> list[ApiKey]:
     """Staff view: every company's keys, newest first; status is computed, so filtered here."""
-    query = select(ApiKey).where(_IS_API_KEY).order_by(ApiKey.created_at.desc(), ApiKey.id.desc())
+    query = select(ApiKey).order_by(ApiKey.created_at.desc(), ApiKey.id.desc())  # OAuth clients too
     if partner_id is not None:
         query = query.where(ApiKey.partner_id == partner_id)
     keys = list(db.session.scalars(query.limit(limit * 4 if status else limit)))
@@ -162,4 +162,5 @@ def all_keys(*, partner_id: int | None = None, status: str | None = None,
 
 
 def any_key(key_id: int) -> ApiKey | None:
-    return db.session.scalar(select(ApiKey).where(ApiKey.id == key_id, _IS_API_KEY))
+    """Staff reach every credential, OAuth clients included."""
+    return db.session.get(ApiKey, key_id)

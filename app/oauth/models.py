@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -9,6 +10,9 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from app.credentials.models import ApiKey
 from app.database import UTCDateTime, utcnow
 from app.extensions import db
+
+if TYPE_CHECKING:
+    from app.oauth.server import OAuthClient
 
 
 class OAuthAccessToken(db.Model):
@@ -31,6 +35,6 @@ class OAuthAccessToken(db.Model):
     def scope_set(self) -> frozenset[str]:
         return frozenset(s for s in self.scopes.split(",") if s)
 
-    def check_client(self, client) -> bool:
+    def check_client(self, client: OAuthClient) -> bool:
         """Authlib's revocation endpoint: was this token issued to `client`?"""
         return self.api_key_id == client.key.id

@@ -80,8 +80,7 @@ def client_is_usable(client: ApiKey | None) -> bool:
     """Not revoked, not expired, and its creator (if any) still active."""
     if client is None or client.kind != OAUTH_CLIENT or client.revoked_at is not None:
         return False
-    expires_at = getattr(client, "expires_at", None)
-    if expires_at is not None and expires_at <= utcnow():
+    if client.expires_at is not None and client.expires_at <= utcnow():
         return False
     if client.created_by_user_id is None:
         return True

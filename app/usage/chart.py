@@ -8,9 +8,7 @@ from typing import Sequence
 
 from app.usage.services import DailyUsage
 
-WIDTH, HEIGHT = 720, 220
-LEFT, RIGHT, TOP, BOTTOM = 52, 8, 12, 30
-PLOT_WIDTH, PLOT_HEIGHT = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
+RIGHT, TOP, BOTTOM = 24, 12, 30
 
 
 @dataclass(frozen=True)
@@ -52,26 +50,35 @@ def nice_ceiling(value: int) -> int:
     return next(step * magnitude for step in (1, 2, 5, 10) if step * magnitude >= value)
 
 
-def bar_chart(usage: Sequence[DailyUsage]) -> Chart:
+def bar_chart(usage: Sequence[DailyUsage], *, width: int = 720, height: int = 220, left: int = 52,
+              max_labels: int = 6) -> Chart:
+    """`width`/`height` are SVG units; the page scales the drawing, so a phone gets its own
+    narrower chart (fewer day labels, text that stays legible) instead of a shrunken one."""
     top = nice_ceiling(max((u.requests for u in usage), default=0))
-    slot = PLOT_WIDTH / max(len(usage), 1)
+    plot_width, plot_height = width - left - RIGHT, height - TOP - BOTTOM
+    slot = plot_width / max(len(usage), 1)
     bar_width = max(slot * 0.7, 1.0)
-    baseline = TOP + PLOT_HEIGHT
+    baseline = TOP + plot_height
 
     def y_of(value: int) -> float:
-        return baseline - PLOT_HEIGHT * value / top
+        return baseline - plot_height * value / top
 
-    label_every = max(1, math.ceil(len(usage) / 6))
+    label_every = max(1, math.ceil(len(usage) / max_labels))
     bars = []
     for n, entry in enumerate(usage):
-        height = PLOT_HEIGHT * entry.requests / top
-        error_height = PLOT_HEIGHT * entry.errors / top
+        bar_height = plot_height * entry.requests / top
+        error_height = plot_height * entry.errors / top
         bars.append(Bar(day=entry.day, requests=entry.requests, errors=entry.errors,
-                        x=round(LEFT + n * slot + (slot - bar_width) / 2, 2), width=round(bar_width, 2),
-                        y=round(baseline - height, 2), height=round(height, 2),
+                        x=round(left + n * slot + (slot - bar_width) / 2, 2), width=round(bar_width, 2),
+                        y=round(baseline - bar_height, 2), height=round(bar_height, 2),
                         error_y=round(baseline - error_height, 2), error_height=round(error_height, 2),
                         label=(len(usage) - 1 - n) % label_every == 0))
     ticks = [Tick(value, round(y_of(value), 2)) for value in sorted({0, top // 2, top})
              if value == 0 or value * 2 == top or value == top]
-    return Chart(width=WIDTH, height=HEIGHT, left=LEFT, right=WIDTH - RIGHT, baseline=baseline,
+    return Chart(width=width, height=height, left=left, right=width - RIGHT, baseline=baseline,
                  bars=bars, ticks=ticks)
+
+
+def wide_and_compact(usage: Sequence[DailyUsage]) -> tuple[Chart, Chart]:
+    """The desktop drawing and the phone one (CSS shows one of them)."""
+    return bar_chart(usage), bar_chart(usage, width=360, height=250, left=40, max_labels=3)

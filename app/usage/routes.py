@@ -3,14 +3,15 @@ from __future__ import annotations
 
 import click
 from flask import Blueprint, abort, render_template
-from flask_babel import format_date, format_decimal, format_percent
+from babel.numbers import format_compact_decimal
+from flask_babel import format_date, format_decimal, format_percent, get_locale
 from flask_login import current_user
 
 from app.auth.access import owner_required, staff_required
 from app.credentials.models import ApiKey
 from app.extensions import db
 from app.usage import services
-from app.usage.chart import bar_chart
+from app.usage.chart import wide_and_compact
 
 bp = Blueprint("usage", __name__, cli_group="api-usage")
 USAGE_DAYS = 30
@@ -19,6 +20,11 @@ USAGE_DAYS = 30
 @bp.app_template_global()
 def usage_number(value: int) -> str:
     return format_decimal(value)
+
+
+@bp.app_template_global()
+def usage_axis_number(value: int) -> str:
+    return format_compact_decimal(value, locale=str(get_locale()))
 
 
 @bp.app_template_global()
@@ -40,7 +46,7 @@ def _render_key_usage(key: ApiKey, *, staff: bool):
     usage = services.usage_for_key(key.id, days=USAGE_DAYS)
     totals = services.Counts(sum(u.requests for u in usage), sum(u.client_errors for u in usage),
                              sum(u.server_errors for u in usage))
-    return render_template("usage/key_usage.html", key=key, usage=usage, chart=bar_chart(usage),
+    return render_template("usage/key_usage.html", key=key, usage=usage, charts=wide_and_compact(usage),
                            totals=totals, days=USAGE_DAYS, staff=staff)
 
 
