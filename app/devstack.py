@@ -100,6 +100,7 @@ def main() -> int:
     sandbox_port = env.get("ODOO_SANDBOX_PORT", "8169")
     sandbox_url = f"http://127.0.0.1:{sandbox_port}"
     env.setdefault("ODOO_URL", sandbox_url)
+    env.setdefault("ODOO_SANDBOX_URL", sandbox_url)  # test mode (rbr_test_ keys)
     env.setdefault("LOG_FORMAT", "text")
     port = env.get("PORT", "5000")
     embedded_redis_pid = None
@@ -108,7 +109,7 @@ def main() -> int:
         print(f"No Redis at {env['REDIS_URL']}: starting an embedded one.", flush=True)
         embedded_redis_pid, env["REDIS_URL"] = _start_embedded_redis()
     try:
-        if env["ODOO_URL"].rstrip("/") == sandbox_url:
+        if sandbox_url in (env["ODOO_URL"].rstrip("/"), env["ODOO_SANDBOX_URL"].rstrip("/")):
             processes.append(_spawn([PYTHON, "-m", "odoo_sandbox", "--quiet", "--port", sandbox_port,
                                      "--state-file", str(INSTANCE_DIR / "odoo-sandbox.json")], env))
             _wait_for_port(sandbox_url)

@@ -85,7 +85,7 @@ def run(iterations: int, invoices: int, database_url: str | None = None,
     redis_url = redis_url or os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/15")
     app = _app(database_url, redis_url)
     with app.app_context():
-        upgrade(revision="heads")
+        upgrade()
         order_id, line_id, key = _seed()
     client = app.test_client()
     keyed = {"Authorization": f"Bearer {key}"}

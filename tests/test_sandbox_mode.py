@@ -13,7 +13,7 @@ from app.auth.models import Role
 from app.auth.services import AccountError, create_user
 from app.config import load_config
 from app.credentials.models import ApiKey
-from app.credentials.sandbox import create_test_api_key, sandbox_twin_of
+from app.credentials.sandbox import create_test_api_key, partner_ids_with_twin, sandbox_twin_of
 from app.credentials.services import CredentialError
 from app.extensions import db
 from app.integration import jobs
@@ -27,7 +27,7 @@ from app.partners.models import Partner, PartnerStatus
 from app.purchasing.models import PurchaseOrder
 from tests.conftest import _reset_sandbox, _serve_sandbox
 from tests.factories import make_api_key, make_partner, make_user, pdf_bytes
-from tests.odoo_helpers import bills_for_ref, sandbox_state
+from tests.odoo_helpers import bills_for_ref, clerk_action, sandbox_state
 
 ACME_VAT = "84-1234567"  # the seed's vendor 45 in both Odoo sandboxes
 SCOPES = "purchase_orders:read,invoices:read,invoices:write"
@@ -141,7 +141,11 @@ def test_test_key_works_on_the_sandbox_only_and_live_and_test_data_never_meet(ap
     assert get(client, key, f"/invoices/{created.get_json()['id']}").status_code == 404
     assert deliver(open_event("invoice.submitted").id) == "synced"
     assert len(bills_for_ref(odoo, "LIVE-INV-1")) == 1 and bills_for_ref(test_odoo, "LIVE-INV-1") == []
-    assert jobs.refresh_bill_statuses() >= 0  # both Odoos read back without mixing ids
+    # Bill states are read back from each invoice's own Odoo (the bill ids collide too).
+    clerk_action(test_odoo, bill["id"], "post")
+    assert jobs.refresh_bill_statuses() == 1
+    assert get(client, key, f"/invoices/{invoice_id}").get_json()["status"] == "approved"
+    assert get(client, live_key, f"/invoices/{created.get_json()['id']}").get_json()["status"] == "in_review"
 
 
 def test_a_vendor_new_to_the_sandbox_gets_sample_purchase_orders(app, client, runner, test_odoo):
@@ -205,6 +209,7 @@ def test_twins_have_no_users_and_stay_out_of_the_onboarding_queue(app, runner, t
         create_user("dev@acme.example", None, Role.PARTNER_VIEWER, twin.id, federated=True)
     db.session.rollback()
     assert twin not in submitted_applications(PartnerStatus.APPROVED)
+    assert partner_ids_with_twin(partner) == [partner.id, twin.id]
     # A portal user's test key is made for the twin but still stops with its creator.
     _, secret = create_test_api_key(partner, ["purchase_orders:read"], "ci", owner)
     db.session.commit()
@@ -218,3 +223,49 @@ def test_sandbox_failures_never_open_the_live_breaker(app):
         sandbox.record_failure("sandbox down")
     assert sandbox.state().is_open
     assert not OdooCircuitBreaker().state().is_open
+
+
+def test_a_sandbox_outage_never_stops_the_live_purchase_order_sync(app, runner, odoo, test_odoo):
+    partner = acme()
+    new_test_key(runner, partner)
+    twin = sandbox_twin_of(partner)
+    twin.odoo_partner_id = 45
+    db.session.commit()
+    app.config["ODOO_SANDBOX_URL"] = "http://127.0.0.1:9"  # nothing listens there
+    totals = jobs.sync_purchase_orders()
+    assert totals["partners"] == 1 and totals["purchase_orders"] > 0
+    assert db.session.scalar(select(PurchaseOrder).where(PurchaseOrder.partner_id == twin.id)) is None
+    assert not OdooCircuitBreaker().state().is_open
+
+
+def test_an_owner_makes_rotates_and_revokes_a_test_key_in_the_portal(app, client, test_odoo):
+    import re
+    from datetime import date, timedelta
+
+    from tests.factories import login
+
+    partner = acme()
+    owner = make_user(partner, email="owner@acme-test.example")
+    login(client, owner)
+    form = {"name": "ERP sandbox", "scopes": ["purchase_orders:read"], "test_mode": "y",
+            "expires_on": (date.today() + timedelta(days=30)).isoformat()}
+    assert "Test key" in client.get("/api-keys/new").get_data(as_text=True)
+    limited = client.post("/api-keys/new", data={**form, "projects": ["Tower A"]})
+    assert limited.status_code == 400
+    created = client.post("/api-keys/new", data=form)
+    assert created.status_code == 200, created.get_data(as_text=True)[:400]
+    secret = re.search(r"rbr_test_[0-9a-f]{16}_[A-Za-z0-9_-]{43}", created.get_data(as_text=True)).group(0)
+    assert deliver(open_event(TWIN_TOPIC).id) == "synced"
+    twin = sandbox_twin_of(db.session.get(Partner, partner.id))
+    jobs.sync_purchase_orders(twin.id)
+    assert get(client, secret, "/purchase-orders").status_code == 200
+
+    key = db.session.scalar(select(ApiKey).where(ApiKey.partner_id == twin.id))
+    listing = client.get("/api-keys").get_data(as_text=True)
+    assert "ERP sandbox" in listing and f"rbr_test_{key.public_id}" in listing
+    rotated = client.post(f"/api-keys/{key.id}/rotate", data={"grace": "none"}).get_data(as_text=True)
+    new_secret = re.search(r"rbr_test_[0-9a-f]{16}_[A-Za-z0-9_-]{43}", rotated).group(0)
+    assert get(client, new_secret, "/purchase-orders").status_code == 200
+    assert get(client, secret, "/purchase-orders").status_code == 401
+    assert client.post(f"/api-keys/{key.id}/revoke").status_code == 302
+    assert get(client, new_secret, "/purchase-orders").status_code == 401

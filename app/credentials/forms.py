@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, SelectField, SelectMultipleField, StringField, TextAreaField
+from wtforms import BooleanField, DateField, SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
@@ -38,6 +38,9 @@ class CreateKeyForm(FlaskForm):
                        description=_l("What uses the key, e.g. “ERP invoice export”."),
                        render_kw={"autocomplete": "off"})
     scopes = CheckboxesField(_l("Scopes"), choices=[])
+    test_mode = BooleanField(_l("Test key (rbr_test_…)"),
+                             description=_l("Works only with test data in the Odoo sandbox: sample purchase "
+                                            "orders, and invoices that never reach the real books."))
     purchase_orders = CheckboxesField(_l("Purchase orders"), choices=[], coerce=int)
     projects = CheckboxesField(_l("Projects"), choices=[])
     expires_on = DateField(_l("Expires on"),

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import JSON, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -8,6 +9,9 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from app.database import UTCDateTime, utcnow
 from app.extensions import db
 from app.partners.models import Partner
+
+if TYPE_CHECKING:
+    from app.auth.models import User
 
 
 class ApiKey(db.Model):
@@ -44,6 +48,7 @@ class ApiKey(db.Model):
     expiry_reminder_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     partner: Mapped[Partner] = relationship()
+    creator: Mapped[User | None] = relationship("User", foreign_keys=[created_by_user_id])
 
     @property
     def scope_set(self) -> frozenset[str]:

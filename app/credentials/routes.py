@@ -17,6 +17,7 @@ from app.database import utcnow
 from app.extensions import db
 from app.partners.models import Partner
 from app.oauth.services import client_id_of
+from app.credentials.sandbox import test_mode_problem
 
 bp = Blueprint("credentials", __name__)
 
@@ -60,18 +61,18 @@ def new_key():
     form = _create_form()
     if not form.validate_on_submit():
         return render_template("credentials/new.html", form=form,
-                               max_days=self_service.max_expiry_days()), 400 if form.is_submitted() else 200
+                               max_days=self_service.max_expiry_days(), test_mode_available=test_mode_problem() is None), 400 if form.is_submitted() else 200
     key_request = self_service.KeyRequest(
         name=form.name.data, scopes=form.scopes.data, expires_on=form.expires_on.data,
         networks=getattr(form, "networks", []), purchase_order_ids=form.purchase_orders.data or [],
-        projects=form.projects.data or [])
+        projects=form.projects.data or [], test_mode=bool(form.test_mode.data))
     try:
         key, secret = self_service.issue_api_key(current_partner_user(), key_request, today=utcnow().date())
     except CredentialError as error:
         db.session.rollback()
         form.name.errors = list(form.name.errors) + [str(error)]
         return render_template("credentials/new.html", form=form,
-                               max_days=self_service.max_expiry_days()), 400
+                               max_days=self_service.max_expiry_days(), test_mode_available=test_mode_problem() is None), 400
     db.session.commit()
     return _secret_page(key, secret, rotated=False)
 

@@ -19,6 +19,7 @@ from app.credentials.models import ApiKey
 from app.credentials.services import CredentialError, create_api_key
 from app.extensions import db
 from app.integration import outbox
+from app.integration.models import DeliveryState, OutboxEvent
 from app.integration.sandbox_jobs import TWIN_TOPIC
 from app.partners.models import Partner, PartnerStatus
 
@@ -50,7 +51,7 @@ def ensure_sandbox_twin(partner: Partner, *, actor="cli") -> Partner:
     _check_can_have_twin(partner)
     twin = sandbox_twin_of(partner)
     if twin is not None:
-        if twin.odoo_partner_id is None:  # the first job failed or is still waiting: ask again
+        if twin.odoo_partner_id is None and not _setup_pending(twin):  # the first job failed
             outbox.publish(TWIN_TOPIC, twin, partner_id=twin.id)
         return twin
     twin = Partner(name=partner.name[:200 - len(TWIN_SUFFIX)] + TWIN_SUFFIX, is_sandbox=True,
@@ -69,6 +70,13 @@ def ensure_sandbox_twin(partner: Partner, *, actor="cli") -> Partner:
     return twin
 
 
+def partner_ids_with_twin(partner: Partner) -> list[int]:
+    """The real partner's id and its twin's: an owner's key list shows (and may revoke) both
+    kinds of keys, each marked by its prefix."""
+    twin = sandbox_twin_of(partner)
+    return [partner.id] if twin is None else [partner.id, twin.id]
+
+
 def create_test_api_key(partner: Partner, scopes: list[str], name: str = "",
                         created_by: User | None = None, *, actor="cli",
                         **kwargs: Any) -> tuple[ApiKey, str]:
@@ -77,6 +85,13 @@ def create_test_api_key(partner: Partner, scopes: list[str], name: str = "",
     create_api_key unchanged."""
     twin = ensure_sandbox_twin(partner, actor=actor)
     return create_api_key(twin.id, scopes, name=name, actor=actor, created_by=created_by, **kwargs)
+
+
+def _setup_pending(twin: Partner) -> bool:
+    open_states = [state for state in DeliveryState if state.is_open]
+    return db.session.scalar(select(OutboxEvent.id).where(
+        OutboxEvent.topic == TWIN_TOPIC, OutboxEvent.subject_id == twin.id,
+        OutboxEvent.state.in_(open_states)).limit(1)) is not None
 
 
 def _check_can_have_twin(partner: Partner) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass, field
+from functools import partial
 from datetime import date, datetime, time, timedelta, timezone
 
 from flask import current_app
@@ -13,10 +14,12 @@ from app.audit import services as audit
 from app.auth.models import User
 from app.credentials.models import ApiKey
 from app.credentials.policy import key_status
+from app.credentials.sandbox import create_test_api_key, partner_ids_with_twin, test_mode_problem
 from app.credentials.services import (CredentialError, _secret_hmac, create_api_key, key_prefix,
                                       revoke_api_key, scopes_for_role)
 from app.database import utcnow
 from app.extensions import db
+from app.partners.models import Partner
 from app.purchasing.models import PurchaseOrder
 
 # Rotation grace periods an owner may pick (form value → duration).
@@ -37,6 +40,7 @@ class KeyRequest:
     networks: list[str] = field(default_factory=list)
     purchase_order_ids: list[int] = field(default_factory=list)
     projects: list[str] = field(default_factory=list)
+    test_mode: bool = False
 
 
 def max_expiry_days() -> int:
@@ -60,13 +64,16 @@ def end_of_day_utc(day: date) -> datetime:
 
 
 def company_keys(partner_id: int) -> list[ApiKey]:
-    return list(db.session.scalars(select(ApiKey).where(ApiKey.partner_id == partner_id, _IS_API_KEY)
+    """Live keys and the test keys of the company's sandbox twin."""
+    partner_ids = partner_ids_with_twin(db.session.get(Partner, partner_id))
+    return list(db.session.scalars(select(ApiKey).where(ApiKey.partner_id.in_(partner_ids), _IS_API_KEY)
                                    .order_by(ApiKey.created_at.desc(), ApiKey.id.desc())))
 
 
 def key_of(partner_id: int, key_id: int) -> ApiKey | None:
     """Another company's key is simply not found."""
-    return db.session.scalar(select(ApiKey).where(ApiKey.id == key_id, ApiKey.partner_id == partner_id,
+    partner_ids = partner_ids_with_twin(db.session.get(Partner, partner_id))
+    return db.session.scalar(select(ApiKey).where(ApiKey.id == key_id, ApiKey.partner_id.in_(partner_ids),
                                                   _IS_API_KEY))
 
 
@@ -92,9 +99,9 @@ def creators_of(keys: list[ApiKey]) -> dict[int, User]:
 def issue_api_key(owner: User, request: KeyRequest, *, today: date) -> tuple[ApiKey, str]:
     """Returns the key and its full secret, shown once. Never more than the owner's role."""
     _check_request(owner, request, today)
-    key, secret = create_api_key(owner.partner_id, sorted(request.scopes), name=request.name.strip(),
-                                 actor=owner, created_by=owner,
-                                 expires_at=end_of_day_utc(request.expires_on))
+    make = partial(create_test_api_key, owner.partner) if request.test_mode else partial(create_api_key, owner.partner_id)
+    key, secret = make(sorted(request.scopes), name=request.name.strip(), actor=owner, created_by=owner,
+                       expires_at=end_of_day_utc(request.expires_on))
     key.allowed_networks = request.networks or None
     key.allowed_purchase_order_ids = sorted(request.purchase_order_ids) or None
     key.allowed_projects = sorted(request.projects) or None
@@ -114,6 +121,11 @@ def _check_request(owner: User, request: KeyRequest, today: date) -> None:
         raise CredentialError("Choose at least one scope your role allows.")
     problem = expiry_problem(request.expires_on, today)
     if problem:
+        raise CredentialError(problem)
+    if request.test_mode and (request.purchase_order_ids or request.projects):
+        raise CredentialError("A test key sees only the sandbox's sample purchase orders: leave the "
+                              "purchase order and project limits empty.")
+    if request.test_mode and (problem := test_mode_problem()):
         raise CredentialError(problem)
     own_orders = {o.id for o in company_purchase_orders(owner.partner_id)}
     if not set(request.purchase_order_ids) <= own_orders:

@@ -95,8 +95,9 @@ def authenticate_api_key(presented: str) -> ApiKey | None:
     if not match:
         return None
     kind, public_id, secret = match.groups()
-    # The partner comes in the same query: the rate limiter reads its API budget next.
-    key = db.session.scalar(select(ApiKey).options(joinedload(ApiKey.partner))
+    # Partner and creator come in the same query: the rate limiter reads the company's API
+    # budget next and the scope check the creator's role.
+    key = db.session.scalar(select(ApiKey).options(joinedload(ApiKey.partner), joinedload(ApiKey.creator))
                             .where(ApiKey.public_id == public_id))
     presented_hmac = _secret_hmac(secret)
     expected = key.secret_hmac if key else _secret_hmac("no-such-key")
@@ -110,8 +111,7 @@ def authenticate_api_key(presented: str) -> ApiKey | None:
     if key.kind == "oauth_client":  # its secret only buys access tokens at /oauth/token
         return None
     _refuse_unusable(key, is_current)
-    creator = db.session.get(User, key.created_by_user_id) if key.created_by_user_id else None
-    if creator is not None and not creator.is_active:
+    if key.creator is not None and not key.creator.is_active:
         return None
     return key
 
