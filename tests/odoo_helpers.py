@@ -24,3 +24,22 @@ def clear_faults(url: str) -> None:
 
 def clerk_action(url: str, bill_id: int, action: str) -> None:
     requests.post(f"{url}/sandbox/bills/{bill_id}/{action}", timeout=5).raise_for_status()
+
+
+def deliver_event_now(event_id: int) -> str:
+    """Run the outbox delivery job in the test process, as a worker would once it took the
+    job off the queue (the queued copy is dropped so no worker runs it twice)."""
+    from rq.exceptions import NoSuchJobError
+    from rq.job import Job
+
+    from app.extensions import db
+    from app.integration import jobs
+    from app.integration.queue import get_queue, outbox_job_id
+
+    try:
+        Job.fetch(outbox_job_id(event_id), connection=get_queue().connection).delete()
+    except NoSuchJobError:
+        pass
+    result = jobs.deliver_outbox_event(event_id)
+    db.session.expire_all()
+    return result

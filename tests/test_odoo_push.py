@@ -12,7 +12,7 @@ from app.invoices.services import InvoiceRequest, LineRequest, submit_invoice
 from app.purchasing.models import PurchaseOrder
 from app.uploads import Upload
 from tests.factories import PNG_BYTES, make_partner, make_user, pdf_bytes
-from tests.odoo_helpers import bills_for_ref, clerk_action, sandbox_state, set_faults
+from tests.odoo_helpers import bills_for_ref, clerk_action, sandbox_state, set_faults, deliver_event_now
 
 
 def synced_partner(odoo_partner_id=45, name="Acme Concrete LLC"):
@@ -40,19 +40,7 @@ def event_for(invoice) -> OutboxEvent:
 
 
 def deliver(invoice) -> str:
-    """Run the delivery job here, as a worker would once it has taken the job off the queue."""
-    from rq.exceptions import NoSuchJobError
-    from rq.job import Job
-
-    from app.integration.queue import get_queue, outbox_job_id
-    event_id = event_for(invoice).id
-    try:
-        Job.fetch(outbox_job_id(event_id), connection=get_queue().connection).delete()
-    except NoSuchJobError:
-        pass
-    result = jobs.deliver_outbox_event(event_id)
-    db.session.expire_all()
-    return result
+    return deliver_event_now(event_for(invoice).id)
 
 
 def test_sync_mirrors_this_partners_confirmed_pos_from_every_company(odoo, app):

@@ -5,8 +5,6 @@ real sandbox's would with production's."""
 import base64
 
 import pytest
-from rq.exceptions import NoSuchJobError
-from rq.job import Job
 from sqlalchemy import select
 
 from app.auth.models import Role
@@ -20,14 +18,13 @@ from app.integration import jobs
 from app.integration.breaker import OdooCircuitBreaker
 from app.integration.models import OutboxEvent
 from app.integration.odoo_access import sandbox_breaker
-from app.integration.queue import get_queue, outbox_job_id
 from app.integration.sandbox_jobs import TWIN_TOPIC
 from app.onboarding.services import submitted_applications
 from app.partners.models import Partner, PartnerStatus
 from app.purchasing.models import PurchaseOrder
 from tests.conftest import _reset_sandbox, _serve_sandbox
 from tests.factories import make_api_key, make_partner, make_user, pdf_bytes
-from tests.odoo_helpers import bills_for_ref, clerk_action, sandbox_state
+from tests.odoo_helpers import bills_for_ref, clerk_action, sandbox_state, deliver_event_now
 
 ACME_VAT = "84-1234567"  # the seed's vendor 45 in both Odoo sandboxes
 SCOPES = "purchase_orders:read,invoices:read,invoices:write"
@@ -55,14 +52,7 @@ def acme(tax_id=ACME_VAT) -> Partner:
 
 
 def deliver(event_id: int) -> str:
-    """Run the delivery job here, as a worker would once it took the job off the queue."""
-    try:
-        Job.fetch(outbox_job_id(event_id), connection=get_queue().connection).delete()
-    except NoSuchJobError:
-        pass
-    result = jobs.deliver_outbox_event(event_id)
-    db.session.expire_all()
-    return result
+    return deliver_event_now(event_id)
 
 
 def open_event(topic: str) -> OutboxEvent:

@@ -3,7 +3,6 @@ and 17 (XML-RPC); in-process delivery jobs, real HTTP to Odoo, real SMTP for the
 import threading
 
 import pytest
-from rq.exceptions import NoSuchJobError
 from rq.job import Job
 from sqlalchemy import select
 
@@ -11,12 +10,12 @@ from app.audit.models import AuditEntry
 from app.extensions import db
 from app.integration import jobs, outbox
 from app.integration.models import DeliveryState, OutboxEvent
-from app.integration.queue import get_queue, outbox_job_id
+from app.integration.queue import get_queue
 from app.partners.models import BankAccountStatus, Partner, PartnerBankAccount, PartnerStatus
 from app.purchasing.models import PurchaseOrder
 from tests.factories import make_partner, make_user
 from tests.mail_helpers import deliver_emails, text_of
-from tests.odoo_helpers import clear_faults, sandbox_state, set_faults
+from tests.odoo_helpers import clear_faults, sandbox_state, set_faults, deliver_event_now
 
 GRANITE_VAT = "84-5550123"  # Odoo seed vendor 48 stores it as "US-84-5550123"
 
@@ -49,14 +48,7 @@ def publish(topic, subject, partner) -> int:
 
 
 def deliver(event_id) -> str:
-    """Run the delivery job here, as a worker would once it took the job off the queue."""
-    try:
-        Job.fetch(outbox_job_id(event_id), connection=get_queue().connection).delete()
-    except NoSuchJobError:
-        pass
-    result = jobs.deliver_outbox_event(event_id)
-    db.session.expire_all()
-    return result
+    return deliver_event_now(event_id)
 
 
 def redeliver(event_id) -> str:
