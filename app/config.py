@@ -80,9 +80,9 @@ def load_config(environ: Mapping[str, str] | None = None) -> dict[str, Any]:
         "ODOO_API_KEY": env.get("ODOO_API_KEY", "b17792e6a7014c460d71f40f03958b746945df13"),
         "ODOO_PROTOCOL": env.get("ODOO_PROTOCOL", "auto"),
         "ODOO_WEBHOOK_SECRET": env.get("ODOO_WEBHOOK_SECRET", ""),
-        # Test mode (rbr_test_ keys): never defaulted in production, so test keys stay off
-        # until an operator names a sandbox explicitly.
-        "ODOO_SANDBOX_URL": env.get("ODOO_SANDBOX_URL", "" if production else SANDBOX_ODOO_URL),
+        # Test mode (rbr_test_ keys) stays off until a sandbox Odoo other than ODOO_URL is named
+        # (`make run` starts one).
+        "ODOO_SANDBOX_URL": env.get("ODOO_SANDBOX_URL", ""),
         "ODOO_SANDBOX_DB": env.get("ODOO_SANDBOX_DB", "portal_test"),
         "ODOO_SANDBOX_LOGIN": env.get("ODOO_SANDBOX_LOGIN", "admin"),
         "ODOO_SANDBOX_API_KEY": env.get("ODOO_SANDBOX_API_KEY", "b17792e6a7014c460d71f40f03958b746945df13"),

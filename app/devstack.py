@@ -100,7 +100,11 @@ def main() -> int:
     sandbox_port = env.get("ODOO_SANDBOX_PORT", "8169")
     sandbox_url = f"http://127.0.0.1:{sandbox_port}"
     env.setdefault("ODOO_URL", sandbox_url)
-    env.setdefault("ODOO_SANDBOX_URL", sandbox_url)  # test mode (rbr_test_ keys)
+    # Test mode (rbr_test_ keys) gets an Odoo sandbox of its own: the "live" one above plays the
+    # buyer's real books, which test data must never touch.
+    test_sandbox_port = env.get("ODOO_TEST_SANDBOX_PORT", str(int(sandbox_port) + 1))
+    test_sandbox_url = f"http://127.0.0.1:{test_sandbox_port}"
+    env.setdefault("ODOO_SANDBOX_URL", test_sandbox_url)
     env.setdefault("LOG_FORMAT", "text")
     port = env.get("PORT", "5000")
     embedded_redis_pid = None
@@ -109,10 +113,12 @@ def main() -> int:
         print(f"No Redis at {env['REDIS_URL']}: starting an embedded one.", flush=True)
         embedded_redis_pid, env["REDIS_URL"] = _start_embedded_redis()
     try:
-        if sandbox_url in (env["ODOO_URL"].rstrip("/"), env["ODOO_SANDBOX_URL"].rstrip("/")):
-            processes.append(_spawn([PYTHON, "-m", "odoo_sandbox", "--quiet", "--port", sandbox_port,
-                                     "--state-file", str(INSTANCE_DIR / "odoo-sandbox.json")], env))
-            _wait_for_port(sandbox_url)
+        for url, port_, state in ((sandbox_url, sandbox_port, "odoo-sandbox.json"),
+                                  (test_sandbox_url, test_sandbox_port, "odoo-sandbox-test-mode.json")):
+            if url in (env["ODOO_URL"].rstrip("/"), env["ODOO_SANDBOX_URL"].rstrip("/")):
+                processes.append(_spawn([PYTHON, "-m", "odoo_sandbox", "--quiet", "--port", port_,
+                                         "--state-file", str(INSTANCE_DIR / state)], env))
+                _wait_for_port(url)
         subprocess.run(_flask("db", "upgrade"), cwd=PROJECT_ROOT, env=env, check=True)
         demo = subprocess.run(_flask("seed-demo"), cwd=PROJECT_ROOT, env=env, check=True,
                               capture_output=True, text=True).stdout
@@ -143,7 +149,8 @@ def _banner(port: str, demo: str, env: dict[str, str], sandbox_url: str) -> None
   Owners and staff also need a two-step code; print the current one with:
     .venv/bin/flask --app wsgi two-factor-code EMAIL
   Odoo: {odoo}{' (the Odoo sandbox: open it to see its POs and bills)' if odoo.rstrip('/') == sandbox_url else ''}
-  An API key (partner ids are listed above):
+  Test mode (rbr_test_ keys): {env["ODOO_SANDBOX_URL"] or 'off (set ODOO_SANDBOX_URL)'}
+  An API key (partner ids are listed above), or make one on the API keys page:
     .venv/bin/flask --app wsgi create-api-key --partner 1 --scopes purchase_orders:read,invoices:read,invoices:write
   E-mails: written to instance/mail/ (one .eml file each; MAIL_BACKEND=smtp to send them).
   Logs: warnings and errors only (LOG_LEVEL=INFO for more). Press Ctrl-C to stop everything.

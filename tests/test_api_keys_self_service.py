@@ -463,3 +463,16 @@ def test_cli_keys_expire_too(runner, partner):
     result = runner.invoke(args=["create-api-key", "--partner", str(partner.id), "--scopes", "invoices:read",
                                  "--expires-days", "400"])
     assert result.exit_code != 0 and "at most 365 days" in result.output
+
+
+def test_repeated_or_unknown_scopes_are_stored_once_or_refused(owner_client):
+    secret = _create_key(owner_client, scopes=READ_WRITE * 40)
+    assert _key(secret).scopes == ",".join(sorted(set(READ_WRITE)))
+    response = _create(owner_client, scopes=["invoices:read", "admin:everything"])
+    assert response.status_code == 400
+
+
+@pytest.mark.parametrize("name", ["ok\nSubject: pwned", "tab\there", "nul\x00byte", "bell\x07"])
+def test_key_names_are_one_line_of_text(owner_client, name):
+    response = _create(owner_client, name=name)
+    assert response.status_code == 400 and "one line" in response.get_data(as_text=True)

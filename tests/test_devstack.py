@@ -23,9 +23,9 @@ def free_port() -> int:
 
 
 def test_make_run_stack_with_embedded_redis_starts_and_stops_cleanly(tmp_path):
-    web_port, sandbox_port, dead_redis_port = free_port(), free_port(), free_port()
+    web_port, sandbox_port, test_sandbox_port, dead_redis_port = free_port(), free_port(), free_port(), free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DATABASE_URL", "ODOO_", "REDIS_URL"))}
-    env.update(PORT=str(web_port), ODOO_SANDBOX_PORT=str(sandbox_port),
+    env.update(PORT=str(web_port), ODOO_SANDBOX_PORT=str(sandbox_port), ODOO_TEST_SANDBOX_PORT=str(test_sandbox_port),
                REDIS_URL=f"redis://127.0.0.1:{dead_redis_port}/0",
                DATABASE_URL=f"sqlite:///{tmp_path / 'rebar.db'}")
     log_path = ARTIFACTS / "devstack.log"
@@ -45,6 +45,9 @@ def test_make_run_stack_with_embedded_redis_starts_and_stops_cleanly(tmp_path):
         base = f"http://127.0.0.1:{web_port}"
         assert requests.get(f"{base}/healthz", timeout=5).json() == {"status": "ok"}
         assert "P00013" in requests.get(f"http://127.0.0.1:{sandbox_port}/", timeout=5).text
+        # test mode has an Odoo of its own, never the one playing the live books
+        assert f"Test mode (rbr_test_ keys): http://127.0.0.1:{test_sandbox_port}" in output
+        assert requests.get(f"http://127.0.0.1:{test_sandbox_port}/", timeout=5).status_code == 200
         session = requests.Session()
         page = session.get(f"{base}/login", timeout=5).text
         token = page.split('name="csrf_token" type="hidden" value="')[1].split('"')[0]

@@ -447,3 +447,14 @@ def test_every_problem_shows_in_one_round(app, client):
     html = client.post("/onboarding/bank", data={"country_code": "US", "account_holder": "N",
                                                  "account_number": "123456"}).get_data(as_text=True)
     assert "not a valid ABA routing number" in html
+
+
+def test_one_line_fields_refuse_control_characters_everywhere(app, client):
+    """Names travel into e-mail subjects and Odoo: every one-line field of every form refuses them."""
+    response = client.post("/register", data={"company_name": "Nordbau\r\nBcc: x@evil.example",
+                                              "email": "o@nordbau.example", "password": "correct horse battery staple"})
+    assert response.status_code == 400 and "one line of plain text" in response.get_data(as_text=True)
+    partner, owner = make_applicant()
+    login(client, owner)
+    response = client.post("/onboarding/company", data={**COMPANY, "city": "Berlin\x00"})
+    assert response.status_code == 400 and "one line of plain text" in response.get_data(as_text=True)

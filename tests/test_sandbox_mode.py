@@ -167,11 +167,13 @@ def test_a_key_with_the_other_prefix_is_refused(app, client, runner, test_odoo):
     assert get(client, live_key.replace("rbr_live_", "rbr_test_", 1), "/purchase-orders").status_code == 401
 
 
-def test_production_without_a_sandbox_refuses_test_keys(app, runner):
+@pytest.mark.parametrize("environment", ["production", "development"])
+def test_without_a_separate_sandbox_test_keys_are_refused(app, runner, environment):
+    """Off unless named; never the live Odoo, in any environment (make run starts a second one)."""
     assert load_config({"REBAR_ENV": "production"})["ODOO_SANDBOX_URL"] == ""
-    assert load_config({})["ODOO_SANDBOX_URL"] == "http://127.0.0.1:8169"
+    assert load_config({})["ODOO_SANDBOX_URL"] == ""
     partner = acme()
-    app.config.update(REBAR_ENV="production", ODOO_SANDBOX_URL="")
+    app.config.update(REBAR_ENV=environment, ODOO_SANDBOX_URL="")
     result = runner.invoke(args=["create-api-key", "--partner", str(partner.id), "--scopes", SCOPES, "--test"])
     assert result.exit_code != 0 and "Test mode is off: set ODOO_SANDBOX_URL" in result.output
     app.config.update(ODOO_SANDBOX_URL=app.config["ODOO_URL"], ODOO_SANDBOX_DB=app.config["ODOO_DB"])

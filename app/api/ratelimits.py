@@ -37,7 +37,8 @@ def _credential_key() -> str:
 
 def _company_key() -> str:
     key = authenticated_key()
-    return f"api-partner:{key.partner_id}" if key else f"api-ip:{get_remote_address()}"
+    # a company's test keys (its sandbox twin's) spend the company's budget
+    return f"api-partner:{key.partner.real_company.id}" if key else f"api-ip:{get_remote_address()}"
 
 
 def _per_credential_limit() -> str:
@@ -46,8 +47,8 @@ def _per_credential_limit() -> str:
 
 def _per_company_limit() -> str:
     key = authenticated_key()
-    if key is not None and key.partner.api_rate_limit:
-        return key.partner.api_rate_limit
+    if key is not None and key.partner.real_company.api_rate_limit:
+        return key.partner.real_company.api_rate_limit
     return current_app.config["API_RATE_LIMIT_PER_PARTNER"]
 
 

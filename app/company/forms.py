@@ -1,10 +1,10 @@
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, SelectField, SubmitField
 from wtforms.validators import DataRequired, Length
 
 from app.auth.models import Role
 from app.auth.passwords import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
+from app.forms import PortalForm
 
 
 def _role_choices() -> list[tuple[str, str]]:
@@ -13,7 +13,7 @@ def _role_choices() -> list[tuple[str, str]]:
             (Role.PARTNER_OWNER.value, _l("Owner: also manages the team"))]
 
 
-class InviteForm(FlaskForm):
+class InviteForm(PortalForm):
     email = EmailField(_l("E-mail address"), validators=[DataRequired(_l("Enter an e-mail address.")),
                                                         Length(max=320)],
                        render_kw={"autocomplete": "off", "spellcheck": "false"})
@@ -22,18 +22,18 @@ class InviteForm(FlaskForm):
     submit = SubmitField(_l("Send invitation"))
 
 
-class RoleForm(FlaskForm):
+class RoleForm(PortalForm):
     role = SelectField(_l("Role"), choices=[(Role.PARTNER_VIEWER.value, _l("Viewer")),
                                            (Role.PARTNER_BILLING.value, _l("Billing")),
                                            (Role.PARTNER_OWNER.value, _l("Owner"))],
                        validators=[DataRequired(_l("Choose a role."))])
 
 
-class ActionForm(FlaskForm):
+class ActionForm(PortalForm):
     """CSRF only."""
 
 
-class AcceptInvitationForm(FlaskForm):
+class AcceptInvitationForm(PortalForm):
     password = PasswordField(_l("Choose a password"),
                              validators=[DataRequired(_l("Enter a password.")), Length(max=MAX_PASSWORD_LENGTH)],
                              render_kw={"autocomplete": "new-password"},

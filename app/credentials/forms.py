@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
@@ -9,6 +8,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from app.credentials.policy import NetworkListError, parse_networks
 from app.credentials.self_service import expiry_problem
 from app.database import utcnow
+from app.forms import PortalForm
 
 SCOPE_LABELS = {
     "purchase_orders:read": _l("Read purchase orders"),
@@ -33,7 +33,7 @@ class CheckboxesField(SelectMultipleField):
             raise ValidationError(_l("Choose from the list."))
 
 
-class CreateKeyForm(FlaskForm):
+class CreateKeyForm(PortalForm):
     name = StringField(_l("Name"), validators=[DataRequired(_l("Give the key a name.")), Length(max=200)],
                        description=_l("What uses the key, e.g. “ERP invoice export”."),
                        render_kw={"autocomplete": "off"})
@@ -70,12 +70,12 @@ class CreateKeyForm(FlaskForm):
             raise ValidationError(str(error)) from None
 
 
-class RotateKeyForm(FlaskForm):
+class RotateKeyForm(PortalForm):
     grace = SelectField(_l("The old secret keeps working for"), choices=GRACE_LABELS, default="24h",
                         validators=[DataRequired()])
 
 
-class StaffKeyFilterForm(FlaskForm):
+class StaffKeyFilterForm(PortalForm):
     class Meta:
         csrf = False
 
@@ -86,5 +86,5 @@ class StaffKeyFilterForm(FlaskForm):
                          validators=[Optional()])
 
 
-class ActionForm(FlaskForm):
+class ActionForm(PortalForm):
     """CSRF only."""

@@ -47,15 +47,15 @@ def _claim(key_id: int, now: datetime) -> bool:
 
 
 def _mail_owners(key: ApiKey) -> None:
-    owners = db.session.scalars(select(User).where(User.partner_id == key.partner_id,
+    owners = db.session.scalars(select(User).where(User.partner_id == key.partner.real_company.id,
                                                    User.role == Role.PARTNER_OWNER,
                                                    User.is_active_user.is_(True))).all()
     if not owners:
         log.warning("API key %s expires soon but its company has no active owner", key.public_id)
     for owner in owners:
-        send_email(owner.email, "api_key_expiring", partner_id=key.partner_id,
+        send_email(owner.email, "api_key_expiring", partner_id=key.partner.real_company.id,
                    key_name=key.name or key.public_id, key_prefix=f"{key_prefix(key.partner)}{key.public_id}_…",
-                   company=key.partner.name, expires_at=key.expires_at,
+                   company=key.partner.real_company.name, expires_at=key.expires_at,
                    link=absolute_url("credentials.show_key", key_id=key.id))
 
 

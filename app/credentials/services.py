@@ -52,6 +52,15 @@ def parse_scopes(raw: str) -> list[str]:
     return scopes
 
 
+def stored_scopes(scopes: list[str]) -> str:
+    """The scopes column: known scopes only, each once (a form may repeat a value), sorted."""
+    unique = sorted(set(scopes))
+    unknown = [scope for scope in unique if scope not in SCOPES]
+    if unknown or not unique:
+        raise CredentialError(f"Unknown scope: {', '.join(unknown)}." if unknown else "Choose at least one scope.")
+    return ",".join(unique)
+
+
 def create_api_key(partner_id: int, scopes: list[str], *, name: str = "", actor="cli",
                    created_by: User | None = None,
                    expires_at: datetime | None = None) -> tuple[ApiKey, str]:
@@ -65,13 +74,13 @@ def create_api_key(partner_id: int, scopes: list[str], *, name: str = "", actor=
     public_id = secrets.token_hex(8)
     secret = secrets.token_urlsafe(32)
     key = ApiKey(partner_id=partner_id, public_id=public_id, secret_hmac=_secret_hmac(secret),
-                 scopes=",".join(scopes), name=name,
+                 scopes=stored_scopes(scopes), name=name,
                  created_by_user_id=created_by.id if created_by is not None else None,
                  expires_at=expires_at)
     db.session.add(key)
     db.session.flush()
     audit.record("api_key.created", actor=actor, partner_id=partner_id, subject=key,
-                 public_id=public_id, scopes=scopes,
+                 public_id=public_id, scopes=sorted(key.scope_set),
                  expires_at=expires_at.isoformat() if expires_at else None)
     return key, f"{key_prefix(partner)}{public_id}_{secret}"
 

@@ -1,12 +1,12 @@
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, SelectField, StringField, SubmitField
 from wtforms.validators import DataRequired, Length, Optional
 
 from app.auth.models import Role
+from app.forms import PortalForm
 
 
-class ConfirmLinkForm(FlaskForm):
+class ConfirmLinkForm(PortalForm):
     password = PasswordField(_l("Your Rebar password"), validators=[DataRequired(_l("Enter your password."))],
                              render_kw={"autocomplete": "current-password"})
     code = StringField(_l("Code from your authenticator app"), validators=[Optional(), Length(max=20)],
@@ -14,7 +14,7 @@ class ConfirmLinkForm(FlaskForm):
     submit = SubmitField(_l("Link and sign in"))
 
 
-class IdentityProviderForm(FlaskForm):
+class IdentityProviderForm(PortalForm):
     issuer = StringField(_l("Issuer URL"), validators=[DataRequired(_l("Enter the issuer URL.")), Length(max=500)],
                       description=_l("The address your provider publishes "
                                      "/.well-known/openid-configuration under, e.g. https://login.example.com"),
@@ -31,18 +31,18 @@ class IdentityProviderForm(FlaskForm):
     submit = SubmitField(_l("Save"))
 
 
-class DomainForm(FlaskForm):
+class DomainForm(PortalForm):
     domain = StringField(_l("E-mail domain"), validators=[DataRequired(_l("Enter a domain name.")), Length(max=253)],
                          render_kw={"spellcheck": "false", "placeholder": "example.com"})
     submit = SubmitField(_l("Add domain"))
 
 
-class DomainEmailForm(FlaskForm):
+class DomainEmailForm(PortalForm):
     address = EmailField(_l("Send a confirmation link to"),
                          validators=[DataRequired(_l("Enter an address at the domain.")), Length(max=320)],
                          render_kw={"spellcheck": "false"})
     submit = SubmitField(_l("Send link"))
 
 
-class ActionForm(FlaskForm):
+class ActionForm(PortalForm):
     """CSRF only."""

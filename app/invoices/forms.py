@@ -6,10 +6,10 @@ from decimal import Decimal
 from babel.numbers import NumberFormatError, get_decimal_symbol, get_group_symbol, parse_decimal
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, MultipleFileField
 from wtforms import FieldList, Form, FormField, HiddenField, StringField
 
+from app.forms import PortalForm
 from app.invoices.services import InvoiceRequest, LineRequest
 from app.uploads import Upload
 
@@ -23,7 +23,7 @@ class InvoiceLineForm(Form):
                            render_kw={"inputmode": "decimal", "autocomplete": "off", "size": 10})
 
 
-class InvoiceForm(FlaskForm):
+class InvoiceForm(PortalForm):
     invoice_number = StringField(_l("Your invoice number"),
                                  render_kw={"autocomplete": "off", "size": 24, "maxlength": 64})
     invoice_date = StringField(_l("Invoice date"), render_kw={"type": "date", "autocomplete": "off"})

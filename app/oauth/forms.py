@@ -1,11 +1,12 @@
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import SelectMultipleField, StringField
 from wtforms.validators import DataRequired, Length, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from app.forms import PortalForm
 
-class OAuthClientForm(FlaskForm):
+
+class OAuthClientForm(PortalForm):
     """The view sets `scopes.choices` to what the signed-in user's role may grant."""
 
     name = StringField(_l("Name"), validators=[DataRequired(_l("Name the client, e.g. the system that uses it.")),
@@ -20,5 +21,5 @@ class OAuthClientForm(FlaskForm):
             raise ValidationError(_l("Choose at least one scope."))
 
 
-class ActionForm(FlaskForm):
+class ActionForm(PortalForm):
     """CSRF only."""

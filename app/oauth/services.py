@@ -16,7 +16,7 @@ from sqlalchemy.orm import joinedload
 from app.audit import services as audit
 from app.auth.models import User
 from app.credentials.models import ApiKey
-from app.credentials.services import CredentialError, KeyRefused, _secret_hmac, scopes_for_role
+from app.credentials.services import CredentialError, KeyRefused, _secret_hmac, scopes_for_role, stored_scopes
 from app.database import utcnow
 from app.extensions import db
 from app.oauth.models import OAuthAccessToken
@@ -43,7 +43,7 @@ def create_oauth_client(creator: User, name: str, scopes: list[str]) -> tuple[Ap
     public_id = secrets.token_hex(8)
     secret = secrets.token_urlsafe(32)
     client = ApiKey(partner_id=creator.partner_id, public_id=public_id, secret_hmac=_secret_hmac(secret),
-                    scopes=",".join(sorted(scopes)), name=name, kind=OAUTH_CLIENT,
+                    scopes=stored_scopes(scopes), name=name, kind=OAUTH_CLIENT,
                     created_by_user_id=creator.id)
     db.session.add(client)
     db.session.flush()

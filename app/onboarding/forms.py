@@ -1,5 +1,4 @@
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import (BooleanField, DateField, EmailField, PasswordField, SelectField,
                      SelectMultipleField, StringField, TextAreaField)
@@ -7,6 +6,7 @@ from wtforms.validators import DataRequired, Length, Optional, Regexp, Validatio
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from app.auth.passwords import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
+from app.forms import PortalForm
 from app.onboarding.models import DocumentKind
 from app.onboarding.validation import (COUNTRIES, FieldInvalid, check_account_number, check_routing_number,
                                        normalize_tax_id)
@@ -32,7 +32,7 @@ def document_labels() -> dict[str, str]:
             DocumentKind.LICENCE.value: _l("Trade licence (optional)")}
 
 
-class RegisterForm(FlaskForm):
+class RegisterForm(PortalForm):
     company_name = StringField(_l("Company legal name"),
                                validators=[DataRequired(_l("Enter your company's legal name.")), Length(max=200)])
     email = EmailField(_l("Your work e-mail address"),
@@ -45,7 +45,7 @@ class RegisterForm(FlaskForm):
                              description=_l("At least %(count)d characters.", count=MIN_PASSWORD_LENGTH))
 
 
-class CompanyForm(FlaskForm):
+class CompanyForm(PortalForm):
     name = StringField(_l("Company legal name"), validators=[DataRequired(_l("Enter your company's legal name.")),
                                                               Length(max=200)])
     country_code = SelectField(_l("Country of registration"), choices=country_choices(),
@@ -85,7 +85,7 @@ def _check(rule, *args) -> None:
         raise ValidationError(str(invalid)) from None
 
 
-class BankForm(FlaskForm):
+class BankForm(PortalForm):
     account_holder = StringField(_l("Account holder"), validators=[DataRequired(_l("Enter the account holder.")),
                                                                     Length(max=200)])
     bank_name = StringField(_l("Bank name (optional)"), validators=[Optional(), Length(max=200)])
@@ -113,20 +113,20 @@ class BankChangeForm(BankForm):
                              description=_l("Confirm it is you before changing where payments go."))
 
 
-class DocumentForm(FlaskForm):
+class DocumentForm(PortalForm):
     kind = SelectField(_l("Document"), choices=list(document_labels().items()),
                        validators=[DataRequired(_l("Choose the kind of document."))])
     expires_on = DateField(_l("Expiry date (insurance certificates)"), validators=[Optional()])
     file = FileField(_l("File (PDF, JPEG or PNG)"), render_kw={"accept": "application/pdf,image/jpeg,image/png"})
 
 
-class SubmitForm(FlaskForm):
+class SubmitForm(PortalForm):
     accept_terms = BooleanField(_l("I accept the partner terms and confirm the information is correct."))
 
 
-class MessageForm(FlaskForm):
+class MessageForm(PortalForm):
     message = TextAreaField(_l("Message"), validators=[Optional(), Length(max=4000)])
 
 
-class ActionForm(FlaskForm):
+class ActionForm(PortalForm):
     """CSRF only."""

@@ -60,6 +60,12 @@ class Partner(db.Model):
 
     bank_accounts: Mapped[list["PartnerBankAccount"]] = relationship(
         back_populates="partner", order_by="PartnerBankAccount.id")
+    sandbox_of: Mapped["Partner | None"] = relationship(remote_side=[id])
+
+    @property
+    def real_company(self) -> "Partner":
+        """The company itself, also for its sandbox twin: whose owners, budget and settings apply."""
+        return self.sandbox_of or self
 
     @property
     def is_approved(self) -> bool:
