@@ -14,6 +14,9 @@ def _wants_problem_json() -> bool:
 
 
 def _render(status: int, title: str, message: str):
+    if request.path.startswith("/oauth/"):
+        from app.oauth.endpoints import oauth_error_response
+        return oauth_error_response(status, message)
     if _wants_problem_json():
         from app.api.errors import problem
         return problem(status, title, message)
@@ -41,6 +44,9 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):
+        if request.path.startswith("/oauth/"):
+            from app.oauth.endpoints import oauth_error_response
+            return oauth_error_response(exc.code or 500, exc.description)
         if _wants_problem_json():
             from app.api.errors import http_exception_problem
             return http_exception_problem(exc)

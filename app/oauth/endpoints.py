@@ -57,8 +57,15 @@ def revoke_token():
     return _answer(lambda: authorization.create_endpoint_response("revocation"))
 
 
-@bp.errorhandler(429)
-def too_many_requests(exc):
-    body = {"error": "too_many_requests", "error_description": "Too many requests; wait before asking again."}
-    return current_app.response_class(json.dumps(body), status=429, mimetype="application/json",
+_ERRORS = {405: ("invalid_request", "Use POST with a form-encoded body."),
+           413: ("invalid_request", "The request body is too large."),
+           429: ("too_many_requests", "Too many requests; wait before asking again.")}
+
+
+def oauth_error_response(status: int, description: str | None = None):
+    """An HTTP error on /oauth/* (wrong method, body too large, throttled…) as RFC 6749 JSON,
+    never an HTML page: the callers are machines."""
+    error, default = _ERRORS.get(status, ("invalid_request" if status < 500 else "server_error", None))
+    body = {"error": error, "error_description": default or description or "The request was refused."}
+    return current_app.response_class(json.dumps(body), status=status, mimetype="application/json",
                                       headers={"Cache-Control": "no-store"})

@@ -9,7 +9,7 @@ import hmac
 import logging
 
 from authlib.integrations.flask_oauth2 import AuthorizationServer
-from authlib.oauth2.rfc6749 import ClientMixin, InvalidScopeError, grants
+from authlib.oauth2.rfc6749 import ClientMixin, InvalidRequestError, InvalidScopeError, grants
 from authlib.oauth2.rfc6749.util import list_to_scope, scope_to_list
 from authlib.oauth2.rfc6750 import BearerTokenGenerator
 from authlib.oauth2.rfc7009 import RevocationEndpoint
@@ -72,6 +72,15 @@ class TokenRevocation(RevocationEndpoint):
 
     def query_token(self, token_string: str, token_type_hint: str | None):
         return services.find_access_token(token_string)
+
+    def authenticate_token(self, request, client):
+        """Another client's token is answered exactly like an unknown one (200, nothing
+        revoked), so a revocation call never reveals that a token exists; the type hint is
+        ignored (RFC 7009 §2.1 allows it: there is one kind of token)."""
+        if "token" not in request.form:
+            raise InvalidRequestError()
+        token = self.query_token(request.form["token"], None)
+        return token if token is not None and token.check_client(client) else None
 
     def revoke_token(self, token, request) -> None:
         services.revoke_access_token(token)
