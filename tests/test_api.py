@@ -127,7 +127,12 @@ def test_missing_or_bad_key_is_401(api, header):
 def test_key_in_query_string_is_refused(api):
     client, headers, _ = api
     key = headers["Authorization"].split()[1]
-    assert client.get(f"/api/v1/purchase-orders?api_key={key}").status_code == 400
+    for query in (f"api_key={key}", f"key={key}", f"apikey={key}", f"Token={key}", f"q={key}",
+                  f"status=confirmed&x={key}"):
+        for sent_header_too in ({}, headers):
+            response = client.get(f"/api/v1/purchase-orders?{query}", headers=sent_header_too)
+            assert response.status_code == 400, query
+            assert "never in the URL" in response.get_json()["detail"]
 
 
 def test_scope_is_enforced(app, client):

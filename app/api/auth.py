@@ -7,7 +7,7 @@ from typing import Callable
 from flask import g, request
 
 from app.api.errors import problem
-from app.api.identity import authenticated_key, key_refusal, token_scopes
+from app.api.identity import credential_in_url, authenticated_key, key_refusal, token_scopes
 from app.credentials.models import ApiKey
 from app.credentials.policy import network_refusal, record_key_use
 from app.credentials.services import effective_scopes
@@ -17,7 +17,7 @@ def require_scope(scope: str) -> Callable:
     def decorator(view: Callable) -> Callable:
         @wraps(view)
         def wrapped(*args, **kwargs):
-            if "api_key" in request.args or "access_token" in request.args:
+            if credential_in_url():
                 return problem(400, "Bad Request", "Send the API key in the Authorization header, "
                                "never in the URL.")
             key = authenticated_key()

@@ -20,6 +20,18 @@ def bearer_token() -> str | None:
     return token.strip() if scheme.lower() == "bearer" and token.strip() else None
 
 
+_CREDENTIAL_PARAMETERS = frozenset({"api_key", "apikey", "key", "access_token", "token", "client_secret"})
+_CREDENTIAL_PREFIXES = ("rbr_live_", "rbr_test_", "rbr_at_")
+
+
+def credential_in_url() -> bool:
+    """A key or token anywhere in the query string, by name or by its prefix: URLs end up in
+    logs, browser histories and proxies, so such a request is refused even if it also sends
+    the header."""
+    return any(name.lower() in _CREDENTIAL_PARAMETERS or value.startswith(_CREDENTIAL_PREFIXES)
+               for name, value in request.args.items(multi=True))
+
+
 def authenticated_key() -> ApiKey | None:
     """Cached in the WSGI environ: per request, even where tests share one app context."""
     cached = request.environ.get(_ENVIRON_KEY, _UNSET)
