@@ -41,6 +41,8 @@ def _init_extensions(app: Flask) -> None:
                      compare_type=True)
     csrf.init_app(app)
     login_manager.init_app(app)
+    from app.api.ratelimits import tidy_rate_limit_headers
+    app.after_request(tidy_rate_limit_headers)  # before the limiter's hook, so it runs after it
     limiter.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message = None

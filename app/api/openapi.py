@@ -209,7 +209,7 @@ COMMON_ERRORS = {400: "Bad request, e.g. an API key sent in the URL.",
 RATE_LIMIT_HEADERS = {name: {"schema": {"type": "integer"}, "description": text} for name, text in (
     ("RateLimit-Limit", "Requests allowed in the current window."),
     ("RateLimit-Remaining", "Requests left in the current window."),
-    ("RateLimit-Reset", "When the window resets (Unix time)."))}
+    ("RateLimit-Reset", "Seconds until the window resets."))}
 
 
 def _response(schema: str, description: str) -> dict[str, Any]:

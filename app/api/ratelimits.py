@@ -5,7 +5,9 @@ starve the others. Staff can raise or lower a company's budget (`partners.api_ra
 `flask set-rate-limit`)."""
 from __future__ import annotations
 
-from flask import Blueprint, current_app
+import time
+
+from flask import Blueprint, Response, current_app, request
 from flask_limiter.util import get_remote_address
 from limits import parse_many
 
@@ -56,6 +58,20 @@ def apply_rate_limits(bp: Blueprint) -> None:
     """Shared limits: one budget across every endpoint, not one per endpoint."""
     limiter.shared_limit(_per_credential_limit, scope="api-credential", key_func=_credential_key)(bp)
     limiter.shared_limit(_per_company_limit, scope="api-company", key_func=_company_key)(bp)
+
+
+def tidy_rate_limit_headers(response: Response) -> Response:
+    """Flask-Limiter sends Retry-After on every response and RateLimit-Reset as a Unix time;
+    the IETF RateLimit header draft means seconds from now, and Retry-After belongs only on a
+    refusal. Runs after Flask-Limiter's own hook (registered before it, so called after)."""
+    if not request.path.startswith("/api/"):
+        return response
+    if response.status_code not in (429, 503):
+        response.headers.pop("Retry-After", None)
+    reset = response.headers.get("RateLimit-Reset")
+    if reset and reset.isdigit() and int(reset) > 1_000_000_000:
+        response.headers["RateLimit-Reset"] = str(max(0, int(reset) - int(time.time())))
+    return response
 
 
 def set_partner_rate_limit(partner_id: int, value: str | None, *, actor) -> Partner:
