@@ -390,3 +390,13 @@ def test_keys_of_a_company_not_approved_do_nothing(client, acme, operation):
                                json={} if operation.is_write else None)
         assert response.status_code == 403, status
         assert response.get_json()["type"].endswith("/partner-not-approved")
+
+
+def test_an_empty_body_names_every_missing_field_at_once(client, acme):
+    _, _, headers = acme
+    response = client.post("/api/v1/invoices", json={}, headers=headers)
+    assert response.status_code == 422
+    fields = {error["field"] for error in response.get_json()["errors"]}
+    assert {"purchase_order_id", "invoice_number", "invoice_date", "lines", "attachments"} <= fields
+    response = client.post("/api/v1/invoices", json={"purchase_order_id": "2"}, headers=headers)
+    assert any("whole number" in e["detail"] for e in response.get_json()["errors"])

@@ -28,7 +28,7 @@ def _parse_body(body: Any) -> InvoiceRequest:
     """JSON → the service's request; structural problems become field errors."""
     if not isinstance(body, dict):
         raise InvoiceRejected({"body": "Send a JSON object."})
-    errors: dict[str, str] = {}
+    errors: dict[str, str] = _scalar_problems(body)
     raw_lines = body.get("lines")
     if not isinstance(raw_lines, list):
         errors["lines"] = "Send lines as a list of {purchase_order_line_id, quantity}."
@@ -49,6 +49,20 @@ def _parse_body(body: Any) -> InvoiceRequest:
                           invoice_number=body.get("invoice_number"),
                           invoice_date=body.get("invoice_date"), lines=lines,
                           invoice_pdf=uploads[0] if uploads else None, support_files=uploads[1:])
+
+
+def _scalar_problems(body: dict) -> dict[str, str]:
+    """Missing or mistyped top-level fields, reported together with the other structural
+    problems so that a client fixes everything in one round."""
+    errors = {}
+    order_id = body.get("purchase_order_id")
+    if not isinstance(order_id, int) or isinstance(order_id, bool):
+        errors["purchase_order_id"] = "Send the purchase order's id as a whole number (see GET /purchase-orders)."
+    if not isinstance(body.get("invoice_number"), str) or not body["invoice_number"].strip():
+        errors["invoice_number"] = "Send your invoice number as text."
+    if not isinstance(body.get("invoice_date"), str):
+        errors["invoice_date"] = "Send the invoice date as text, YYYY-MM-DD."
+    return errors
 
 
 def _attachments(raw: Any, errors: dict[str, str]) -> list[Upload]:
