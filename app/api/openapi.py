@@ -145,7 +145,9 @@ def _query(name: str, description: str, schema: dict[str, Any]) -> dict[str, Any
 
 
 def _id_param(name: str) -> dict[str, Any]:
-    return {"name": name, "in": "path", "required": True, "schema": ID}
+    thing = name.removesuffix("_id").replace("_", " ")
+    return {"name": name, "in": "path", "required": True, "schema": ID,
+            "description": f"The {thing}'s id in this API (the `id` from its list), not its Odoo number."}
 
 
 LIST_PARAMETERS = [
