@@ -261,3 +261,13 @@ def test_an_owner_makes_rotates_and_revokes_a_test_key_in_the_portal(app, client
     assert get(client, secret, "/purchase-orders").status_code == 401
     assert client.post(f"/api-keys/{key.id}/revoke").status_code == 302
     assert get(client, new_secret, "/purchase-orders").status_code == 401
+
+
+def test_test_keys_stop_when_their_company_is_no_longer_approved(app, client, runner, test_odoo):
+    partner = acme()
+    key, twin = ready_twin(runner, partner)
+    assert get(client, key, "/purchase-orders").status_code == 200
+    db.session.get(Partner, partner.id).status = PartnerStatus.REJECTED
+    db.session.commit()
+    response = get(client, key, "/purchase-orders")
+    assert response.status_code == 403 and response.get_json()["type"].endswith("/partner-not-approved")

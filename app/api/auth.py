@@ -30,7 +30,7 @@ def require_scope(scope: str) -> Callable:
             refused_network = network_refusal(key, request.remote_addr)
             if refused_network:
                 return problem(403, "Forbidden", refused_network, kind="ip-not-allowed")
-            if not key.partner.is_approved:
+            if not (key.partner.is_approved and key.partner.real_company.is_approved):
                 return problem(403, "Forbidden", "This company's onboarding is not approved yet; its "
                                "API keys work once Rebar staff approve it.", kind="partner-not-approved")
             if scope not in effective_scopes(key):
