@@ -78,3 +78,13 @@ def test_every_recorded_action_has_words_and_an_area():
     assert recorded and recorded <= set(ACTIONS), sorted(recorded - set(ACTIONS))
     prefixes = [prefix for _label, covered in AREAS.values() for prefix in covered]
     assert all(any(action.startswith(p) for p in prefixes) for action in recorded)
+
+
+def test_times_in_details_read_as_dates(app, client):
+    a = make_partner("Acme", 45)
+    owner = make_user(a, email="owner@acme.example")
+    audit.record("api_key.created", actor=owner, partner_id=a.id, expires_at="2027-03-01T23:59:59+00:00")
+    db.session.commit()
+    login(client, owner)
+    page = client.get("/activity").get_data(as_text=True)
+    assert "1 Mar 2027" in page and "2027-03-01T23:59:59" not in page

@@ -271,3 +271,14 @@ def test_test_keys_stop_when_their_company_is_no_longer_approved(app, client, ru
     db.session.commit()
     response = get(client, key, "/purchase-orders")
     assert response.status_code == 403 and response.get_json()["type"].endswith("/partner-not-approved")
+
+
+def test_test_mode_work_shows_in_the_companys_activity(app, client, runner, test_odoo):
+    from tests.factories import login
+
+    partner = acme()
+    owner = make_user(partner, email="owner@acme-activity.example")
+    new_test_key(runner, partner)
+    login(client, owner)
+    page = client.get("/activity?area=api_key").get_data(as_text=True)
+    assert "API key created" in page and "Test mode: yes" in page

@@ -1,11 +1,13 @@
 """Audit entries in plain words: what happened, in which area, with readable details."""
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
 
 from app.audit.models import AuditEntry
+from app.i18n import human_datetime
 
 # area key (URL value) → (label, action prefixes it covers)
 AREAS: dict[str, tuple[Any, tuple[str, ...]]] = {
@@ -71,7 +73,20 @@ def action_label(entry: AuditEntry) -> str:
 
 
 def readable_details(entry: AuditEntry) -> list[tuple[str, str]]:
-    """Detail pairs with words for keys and role values, for the log page."""
-    return [(key.replace("_", " ").capitalize(), str(ROLE_NAMES.get(value, value)) if isinstance(value, str) else
-             ", ".join(map(str, value)) if isinstance(value, list) else str(value))
-            for key, value in (entry.details or {}).items()]
+    """Detail pairs with words for keys, role names and times, for the log page."""
+    return [(key.replace("_", " ").capitalize(), _readable(value)) for key, value in (entry.details or {}).items()]
+
+
+def _readable(value: Any) -> str:
+    if isinstance(value, list):
+        return ", ".join(map(str, value))
+    if isinstance(value, bool):
+        return str(_l("yes") if value else _l("no"))
+    if isinstance(value, str):
+        if value in ROLE_NAMES:
+            return str(ROLE_NAMES[value])
+        try:
+            return human_datetime(datetime.fromisoformat(value)) if "T" in value else value
+        except ValueError:
+            return value
+    return str(value)

@@ -10,7 +10,10 @@ from app.observability import current_correlation_id
 
 def record(action: str, *, actor: Any = None, partner_id: int | None = None,
            subject: Any = None, **details: Any) -> AuditEntry:
-    """Add an audit entry to the session; the caller's commit makes it durable."""
+    """Add an audit entry to the session; the caller's commit makes it durable. Work done in
+    test mode (a company's sandbox twin) is filed under the company itself, marked test_mode,
+    so the company's owners see it in their activity."""
+    partner_id, details = _company_of(partner_id, details)
     entry = AuditEntry(
         action=action,
         partner_id=partner_id,
@@ -34,3 +37,12 @@ def _set_actor(entry: AuditEntry, actor: Any) -> None:
         entry.actor_api_key_id, entry.actor_label = actor.id, f"API key {actor.public_id}"
     elif isinstance(actor, str):
         entry.actor_label = actor
+
+
+def _company_of(partner_id: int | None, details: dict[str, Any]) -> tuple[int | None, dict[str, Any]]:
+    from app.partners.models import Partner
+
+    partner = db.session.get(Partner, partner_id) if partner_id is not None else None
+    if partner is None or partner.sandbox_of_id is None:
+        return partner_id, details
+    return partner.sandbox_of_id, {**details, "test_mode": True}
