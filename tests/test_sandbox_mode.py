@@ -1,5 +1,5 @@
 """Test mode: rbr_test_ keys belong to a partner's sandbox twin and work on the Odoo sandbox's
-data only. Two Odoo sandboxes run: `odoo` plays the live Odoo (ODOO_URL), `test_odoo` the
+data only. Two Odoo sandboxes run: `odoo` plays the live Odoo (ODOO_URL), `sandbox_odoo` the
 test-mode one (ODOO_SANDBOX_URL); both start from the same seed, so their ids collide, as a
 real sandbox's would with production's."""
 import base64
@@ -31,15 +31,17 @@ SCOPES = "purchase_orders:read,invoices:read,invoices:write"
 
 
 @pytest.fixture(scope="module")
-def test_mode_server():
+def sandbox_server():
+    """A second Odoo sandbox, for test mode only (the `odoo` fixture plays the live one)."""
     url, server = _serve_sandbox("19")
     yield url
     server.shutdown()
 
 
 @pytest.fixture
-def test_odoo(app, test_mode_server):
-    url = _reset_sandbox(test_mode_server)
+def sandbox_odoo(app, sandbox_server):
+    url = _reset_sandbox(sandbox_server)
+    assert url.rstrip("/") != app.config["ODOO_URL"].rstrip("/"), "test mode must not share the live Odoo"
     app.config.update(ODOO_SANDBOX_URL=url, ODOO_SANDBOX_PROTOCOL="auto")
     return url
 
@@ -87,7 +89,7 @@ def invoice_body(order_id, line_id, number):
 
 
 def test_test_key_works_on_the_sandbox_only_and_live_and_test_data_never_meet(app, client, runner,
-                                                                              odoo, test_odoo):
+                                                                              odoo, sandbox_odoo):
     partner = acme()
     jobs.sync_purchase_orders(partner.id)  # the live partner's POs, from the "live" Odoo
     live_key = make_api_key(partner)
@@ -118,7 +120,7 @@ def test_test_key_works_on_the_sandbox_only_and_live_and_test_data_never_meet(ap
     assert get(client, live_key, "/invoices").get_json()["data"] == []
 
     assert deliver(open_event("invoice.submitted").id) == "synced"
-    [bill] = bills_for_ref(test_odoo, "TEST-INV-1")
+    [bill] = bills_for_ref(sandbox_odoo, "TEST-INV-1")
     live_odoo = sandbox_state(odoo)  # nothing of test mode reached the live Odoo
     assert live_odoo["bills"] == [] and not [v for v in live_odoo["vendors"] if "(test)" in v["name"]]
     assert get(client, key, f"/invoices/{invoice_id}").get_json()["sync"]["odoo_bill_id"] == bill["id"]
@@ -130,19 +132,19 @@ def test_test_key_works_on_the_sandbox_only_and_live_and_test_data_never_meet(ap
     assert created.status_code == 201
     assert get(client, key, f"/invoices/{created.get_json()['id']}").status_code == 404
     assert deliver(open_event("invoice.submitted").id) == "synced"
-    assert len(bills_for_ref(odoo, "LIVE-INV-1")) == 1 and bills_for_ref(test_odoo, "LIVE-INV-1") == []
+    assert len(bills_for_ref(odoo, "LIVE-INV-1")) == 1 and bills_for_ref(sandbox_odoo, "LIVE-INV-1") == []
     # Bill states are read back from each invoice's own Odoo (the bill ids collide too).
-    clerk_action(test_odoo, bill["id"], "post")
+    clerk_action(sandbox_odoo, bill["id"], "post")
     assert jobs.refresh_bill_statuses() == 1
     assert get(client, key, f"/invoices/{invoice_id}").get_json()["status"] == "approved"
     assert get(client, live_key, f"/invoices/{created.get_json()['id']}").get_json()["status"] == "in_review"
 
 
-def test_a_vendor_new_to_the_sandbox_gets_sample_purchase_orders(app, client, runner, test_odoo):
+def test_a_vendor_new_to_the_sandbox_gets_sample_purchase_orders(app, client, runner, sandbox_odoo):
     partner = acme(tax_id="84-9990077")
     key, twin = ready_twin(runner, partner)
 
-    vendors = [v for v in sandbox_state(test_odoo)["vendors"] if v["id"] == twin.odoo_partner_id]
+    vendors = [v for v in sandbox_state(sandbox_odoo)["vendors"] if v["id"] == twin.odoo_partner_id]
     assert vendors and vendors[0]["name"] == "Acme Concrete LLC (test)"
     orders = get(client, key, "/purchase-orders").get_json()["data"]
     assert len(orders) == 3 and {o["state"] for o in orders} == {"confirmed"}
@@ -152,13 +154,13 @@ def test_a_vendor_new_to_the_sandbox_gets_sample_purchase_orders(app, client, ru
     event = open_event(TWIN_TOPIC)
     if event is not None and event.state.is_open:
         deliver(event.id)
-    samples = [o for o in sandbox_state(test_odoo)["purchase_orders"]
+    samples = [o for o in sandbox_state(sandbox_odoo)["purchase_orders"]
                if o["partner_id"][0] == twin.odoo_partner_id]
     assert sorted(o["partner_ref"] for o in samples) == ["TEST-1", "TEST-2", "TEST-3"]
     assert {o["state"] for o in samples} == {"purchase"}
 
 
-def test_a_key_with_the_other_prefix_is_refused(app, client, runner, test_odoo):
+def test_a_key_with_the_other_prefix_is_refused(app, client, runner, sandbox_odoo):
     partner = acme()
     key = new_test_key(runner, partner)
     live_key = make_api_key(partner)
@@ -183,7 +185,7 @@ def test_without_a_separate_sandbox_test_keys_are_refused(app, runner, environme
     assert sandbox_twin_of(partner) is None and db.session.scalar(select(ApiKey)) is None
 
 
-def test_only_approved_real_companies_get_test_keys(app, test_odoo):
+def test_only_approved_real_companies_get_test_keys(app, sandbox_odoo):
     partner = acme()
     partner.status = PartnerStatus.SUBMITTED
     db.session.commit()
@@ -192,7 +194,7 @@ def test_only_approved_real_companies_get_test_keys(app, test_odoo):
     db.session.rollback()
 
 
-def test_twins_have_no_users_and_stay_out_of_the_onboarding_queue(app, runner, test_odoo):
+def test_twins_have_no_users_and_stay_out_of_the_onboarding_queue(app, runner, sandbox_odoo):
     partner = acme()
     owner = make_user(partner)
     new_test_key(runner, partner)
@@ -217,7 +219,7 @@ def test_sandbox_failures_never_open_the_live_breaker(app):
     assert not OdooCircuitBreaker().state().is_open
 
 
-def test_a_sandbox_outage_never_stops_the_live_purchase_order_sync(app, runner, odoo, test_odoo):
+def test_a_sandbox_outage_never_stops_the_live_purchase_order_sync(app, runner, odoo, sandbox_odoo):
     partner = acme()
     new_test_key(runner, partner)
     twin = sandbox_twin_of(partner)
@@ -230,7 +232,7 @@ def test_a_sandbox_outage_never_stops_the_live_purchase_order_sync(app, runner, 
     assert not OdooCircuitBreaker().state().is_open
 
 
-def test_an_owner_makes_rotates_and_revokes_a_test_key_in_the_portal(app, client, test_odoo):
+def test_an_owner_makes_rotates_and_revokes_a_test_key_in_the_portal(app, client, sandbox_odoo):
     import re
     from datetime import date, timedelta
 
@@ -263,7 +265,7 @@ def test_an_owner_makes_rotates_and_revokes_a_test_key_in_the_portal(app, client
     assert get(client, new_secret, "/purchase-orders").status_code == 401
 
 
-def test_test_keys_stop_when_their_company_is_no_longer_approved(app, client, runner, test_odoo):
+def test_test_keys_stop_when_their_company_is_no_longer_approved(app, client, runner, sandbox_odoo):
     partner = acme()
     key, twin = ready_twin(runner, partner)
     assert get(client, key, "/purchase-orders").status_code == 200
@@ -273,7 +275,7 @@ def test_test_keys_stop_when_their_company_is_no_longer_approved(app, client, ru
     assert response.status_code == 403 and response.get_json()["type"].endswith("/partner-not-approved")
 
 
-def test_test_mode_work_shows_in_the_companys_activity(app, client, runner, test_odoo):
+def test_test_mode_work_shows_in_the_companys_activity(app, client, runner, sandbox_odoo):
     from tests.factories import login
 
     partner = acme()
