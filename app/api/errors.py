@@ -11,6 +11,7 @@ from flask import Response, jsonify
 from werkzeug.exceptions import HTTPException
 
 from app.api import bp
+from app.api.pagination import QueryRejected
 
 PROBLEM_TYPE_BASE = "https://rebar.example/problems/"
 PROBLEM_MIMETYPE = "application/problem+json"
@@ -69,3 +70,8 @@ def unexpected_problem(exc: Exception) -> Response:
     db.session.rollback()
     current_app.logger.exception("unhandled API error")
     return problem(500, "Internal Server Error", "Something went wrong on our side; nothing was saved.")
+
+
+@bp.errorhandler(QueryRejected)
+def rejected_query(rejected: QueryRejected) -> Response:
+    return query_problem(rejected.errors)

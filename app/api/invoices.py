@@ -8,10 +8,10 @@ from flask import jsonify, request, url_for
 
 from app.api import bp
 from app.api.auth import current_api_key, require_scope
-from app.api.errors import problem, query_problem
+from app.api.errors import problem
 from app.api.idempotency import idempotent
 from app.api.listing import INVOICE_STATUSES, invoice_page
-from app.api.pagination import choice_param, page_body, page_request, timestamp_param
+from app.api.pagination import list_request, page_body
 from app.api.schemas import invoice_detail, invoice_timeline
 from app.credentials.policy import allowed_invoice_filter, allows_purchase_order, allows_purchase_order_id
 from app.database import utcnow
@@ -141,17 +141,11 @@ def create_invoice():
 @bp.get("/invoices")
 @require_scope("invoices:read")
 def list_invoices():
-    errors: dict[str, str] = {}
-    page = page_request("invoices", errors)
-    status = choice_param("status", INVOICE_STATUSES, errors)
-    updated_since = timestamp_param("updated_since", errors)
-    if errors:
-        return query_problem(errors)
-    key = current_api_key()
-    rows = invoice_page(key.partner_id, after_id=page.after_id, limit=page.limit, status=status,
-                        updated_since=updated_since, only=allowed_invoice_filter(key))
-    return jsonify(page_body("invoices", [_invoice_body(i) for i in rows[:page.limit]],
-                             rows, page.limit))
+    query, key = list_request("invoices", INVOICE_STATUSES), current_api_key()
+    rows = invoice_page(key.partner_id, after_id=query.page.after_id, limit=query.page.limit,
+                        status=query.status, updated_since=query.updated_since, only=allowed_invoice_filter(key))
+    return jsonify(page_body("invoices", [_invoice_body(i) for i in rows[:query.page.limit]],
+                             rows, query.page.limit))
 
 
 def _load_invoice(invoice_id: int) -> Invoice | None:

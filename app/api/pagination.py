@@ -84,6 +84,24 @@ def choice_param(name: str, choices: list[str], errors: dict[str, str]) -> str |
     return raw
 
 
+@dataclass(frozen=True)
+class ListRequest:
+    """The query of a list endpoint: its page, the status filter and updated_since."""
+    page: PageRequest
+    status: str | None
+    updated_since: datetime | None
+
+
+def list_request(resource: str, statuses: list[str]) -> ListRequest:
+    """Raises QueryRejected naming every bad parameter at once (answered as a 400 problem)."""
+    errors: dict[str, str] = {}
+    query = ListRequest(page_request(resource, errors), choice_param("status", statuses, errors),
+                        timestamp_param("updated_since", errors))
+    if errors:
+        raise QueryRejected(errors)
+    return query
+
+
 def page_body(resource: str, items: list, rows: list, limit: int) -> dict:
     """`rows` was fetched with limit + 1 so we know whether another page exists."""
     has_more = len(rows) > limit

@@ -2,9 +2,9 @@ from flask import jsonify
 
 from app.api import bp
 from app.api.auth import current_api_key, require_scope
-from app.api.errors import problem, query_problem
+from app.api.errors import problem
 from app.api.listing import PURCHASE_ORDER_STATES, purchase_order_page
-from app.api.pagination import choice_param, page_body, page_request, timestamp_param
+from app.api.pagination import list_request, page_body
 from app.api.schemas import purchase_order_detail, purchase_order_summary
 from app.credentials.policy import allowed_purchase_order_filter, allows_purchase_order
 from app.purchasing.services import (PurchaseOrderNotFound, get_partner_purchase_order,
@@ -14,17 +14,12 @@ from app.purchasing.services import (PurchaseOrderNotFound, get_partner_purchase
 @bp.get("/purchase-orders")
 @require_scope("purchase_orders:read")
 def list_purchase_orders():
-    errors: dict[str, str] = {}
-    page = page_request("purchase-orders", errors)
-    state = choice_param("status", PURCHASE_ORDER_STATES, errors)
-    updated_since = timestamp_param("updated_since", errors)
-    if errors:
-        return query_problem(errors)
-    key = current_api_key()
-    rows = purchase_order_page(key.partner_id, after_id=page.after_id, limit=page.limit, state=state,
-                               updated_since=updated_since, only=allowed_purchase_order_filter(key))
-    return jsonify(page_body("purchase-orders", [purchase_order_summary(o) for o in rows],
-                             rows, page.limit))
+    query, key = list_request("purchase-orders", PURCHASE_ORDER_STATES), current_api_key()
+    rows = purchase_order_page(key.partner_id, after_id=query.page.after_id, limit=query.page.limit,
+                               state=query.status, updated_since=query.updated_since,
+                               only=allowed_purchase_order_filter(key))
+    return jsonify(page_body("purchase-orders", [purchase_order_summary(o) for o in rows[:query.page.limit]],
+                             rows, query.page.limit))
 
 
 @bp.get("/purchase-orders/<id:purchase_order_id>")
