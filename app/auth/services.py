@@ -80,3 +80,10 @@ def change_password(user: User, current_password: str, new_password: str) -> Non
     user.password_hash = hash_password(new_password)
     user.end_all_sessions()
     audit.record("auth.password_changed", actor=user, partner_id=user.partner_id, subject=user)
+
+
+def active_owners(partner_id: int) -> list[User]:
+    """The people who speak for a company: its active owners, oldest account first."""
+    return list(db.session.scalars(select(User).where(
+        User.partner_id == partner_id, User.role == Role.PARTNER_OWNER,
+        User.is_active_user.is_(True)).order_by(User.id)))

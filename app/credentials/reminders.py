@@ -6,7 +6,7 @@ from datetime import datetime
 
 from sqlalchemy import select, update
 
-from app.auth.models import Role, User
+from app.auth.services import active_owners
 from app.credentials.models import ApiKey
 from app.credentials.policy import EXPIRING_SOON
 from app.credentials.services import key_prefix
@@ -47,9 +47,7 @@ def _claim(key_id: int, now: datetime) -> bool:
 
 
 def _mail_owners(key: ApiKey) -> None:
-    owners = db.session.scalars(select(User).where(User.partner_id == key.partner.real_company.id,
-                                                   User.role == Role.PARTNER_OWNER,
-                                                   User.is_active_user.is_(True))).all()
+    owners = active_owners(key.partner.real_company.id)
     if not owners:
         log.warning("API key %s expires soon but its company has no active owner", key.public_id)
     for owner in owners:

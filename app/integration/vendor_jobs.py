@@ -12,11 +12,10 @@ from __future__ import annotations
 import logging
 
 from flask import current_app
-from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from app.auth.services import active_owners
 from app.audit import services as audit
-from app.auth.models import Role, User
 from app.extensions import db
 from app.integration.errors import PermanentDeliveryError
 from app.integration.locks import worker_lock
@@ -97,9 +96,7 @@ def _bind_bank_account(client: OdooClient, partner: Partner, account: PartnerBan
 
 
 def _owner_addresses(partner: Partner) -> list[str]:
-    owners = db.session.scalars(select(User.email).where(
-        User.partner_id == partner.id, User.role == Role.PARTNER_OWNER,
-        User.is_active_user.is_(True)).order_by(User.id)).all()
+    owners = [owner.email for owner in active_owners(partner.id)]
     if owners:
-        return list(owners)
+        return owners
     return [partner.contact_email] if partner.contact_email else []

@@ -14,7 +14,7 @@ from app.audit import services as audit
 from app.auth.access import applicant_owner_required, staff_required
 from app.auth.models import Role
 from app.auth.passwords import verify_password
-from app.auth.services import AccountError
+from app.auth.services import AccountError, active_owners
 from app.auth.sessions import start_session
 from app.auth.verification import send_verification_email
 from app.database import utcnow
@@ -90,7 +90,7 @@ def resume():
         return redirect(url_for("onboarding.profile"))
     if current_user.role is not Role.PARTNER_OWNER:
         return render_template("onboarding/waiting.html", partner=partner,
-                               owners=services.owners_of(partner.id))
+                               owners=active_owners(partner.id))
     if partner.status not in services.EDITABLE:
         return redirect(url_for("onboarding.review"))
     return redirect(url_for(f"onboarding.{services.next_step(partner)}"))
@@ -349,7 +349,7 @@ def _render_application(partner: Partner, form: MessageForm | None = None, statu
                            account=services.application_bank_account(partner),
                            pending=services.pending_bank_change(partner),
                            documents=services.documents_of(partner.id), document_names=document_labels(),
-                           history=services.history(partner.id), owners=services.owners_of(partner.id),
+                           history=services.history(partner.id), owners=active_owners(partner.id),
                            form=form or MessageForm(), action_form=ActionForm()), status
 
 

@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from app.audit import services as audit
 from app.auth.models import Role, User
-from app.auth.services import create_user
+from app.auth.services import active_owners, create_user
 from app.database import utcnow
 from app.extensions import db
 from app.integration import outbox
@@ -188,14 +188,8 @@ def _event(partner: Partner, kind: ReviewEventKind, actor: User, message: str | 
                                actor_user_id=actor.id))
 
 
-def owners_of(partner_id: int) -> list[User]:
-    return list(db.session.scalars(select(User).where(User.partner_id == partner_id,
-                                                      User.role == Role.PARTNER_OWNER,
-                                                      User.is_active_user.is_(True))))
-
-
 def _mail_owners(partner: Partner, template: str, **context: Any) -> None:
-    for owner in owners_of(partner.id):
+    for owner in active_owners(partner.id):
         send_email(owner.email, template, partner_id=partner.id, company=partner.name, **context)
 
 
