@@ -64,7 +64,7 @@ def _complete_profile(partner: Partner, profile: dict) -> None:
 
 def _ensure_user(email: str, role: Role, partner_id: int | None) -> None:
     if db.session.scalar(select(User).where(User.email == email)) is None:
-        user = create_user(email, DEMO_PASSWORD, role, partner_id, email_verified=True)
+        user = create_user(email, DEMO_PASSWORD, role, partner_id, email_verified=True, created_by="demo")
         if role.requires_two_factor:
             user.totp_secret = demo_totp_secret(email)
             user.totp_enabled_at = utcnow()
