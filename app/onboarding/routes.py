@@ -103,17 +103,24 @@ def company():
     if request.method == "POST" and (blocked := _guard_editable()):
         return blocked
     form = CompanyForm(obj=None if request.method == "POST" else _company_defaults(partner))
-    if form.validate_on_submit():
-        try:
-            data = _company_data(form)
-        except FieldInvalid as invalid:
-            getattr(form, invalid.field).errors.append(str(invalid))
-        else:
-            services.save_company(partner, data, _me())
-            db.session.commit()
-            flash(_("Company details saved."), "success")
-            return redirect(url_for("onboarding.bank"))
+    if form.validate_on_submit() and (saved := _save_step(
+            form, lambda: services.save_company(partner, _company_data(form), _me()),
+            _("Company details saved."), "onboarding.bank")):
+        return saved
     return _render_step("company.html", form, 400 if form.errors else 200)
+
+
+def _save_step(form, save: Callable[[], object], done: str, next_endpoint: str) -> Response | None:
+    """Save one application step; a FieldInvalid lands on its field and nothing is kept."""
+    try:
+        save()
+    except FieldInvalid as invalid:
+        db.session.rollback()
+        getattr(form, invalid.field).errors.append(str(invalid))
+        return None
+    db.session.commit()
+    flash(done, "success")
+    return redirect(url_for(next_endpoint))
 
 
 class _Defaults:
@@ -160,16 +167,10 @@ def bank():
     form = BankForm()
     if request.method == "GET":
         form.country_code.data = partner.country_code
-    if form.validate_on_submit():
-        try:
-            details = _bank_details(form)
-        except FieldInvalid as invalid:
-            getattr(form, invalid.field).errors.append(str(invalid))
-        else:
-            services.save_bank_draft(partner, details, _me())
-            db.session.commit()
-            flash(_("Bank account saved."), "success")
-            return redirect(url_for("onboarding.documents"))
+    if form.validate_on_submit() and (saved := _save_step(
+            form, lambda: services.save_bank_draft(partner, _bank_details(form), _me()),
+            _("Bank account saved."), "onboarding.documents")):
+        return saved
     _forget_numbers(form)
     return _render_step("bank.html", form, 400 if form.errors else 200,
                         account=services.application_bank_account(partner))
@@ -192,17 +193,10 @@ def documents():
         stored = request.files.get("file")
         if stored is None or not stored.filename:
             form.file.errors.append(_("Choose a file to upload."))
-        else:
-            try:
-                services.add_document(partner, DocumentKind(form.kind.data),
-                                      Upload(stored.filename, stored.read()), form.expires_on.data, _me())
-            except FieldInvalid as invalid:
-                db.session.rollback()
-                getattr(form, invalid.field).errors.append(str(invalid))
-            else:
-                db.session.commit()
-                flash(_("Document uploaded."), "success")
-                return redirect(url_for("onboarding.documents"))
+        elif saved := _save_step(form, lambda: services.add_document(
+                partner, DocumentKind(form.kind.data), Upload(stored.filename, stored.read()),
+                form.expires_on.data, _me()), _("Document uploaded."), "onboarding.documents"):
+            return saved
     return _render_step("documents.html", form, 400 if form.errors else 200,
                         documents=services.documents_of(partner.id), document_names=document_labels())
 
